@@ -1,0 +1,19 @@
+"""A stateful emulator of the Cloudflare v4 API for tests, benchmarks and the demo (stdlib only)."""
+from __future__ import annotations
+
+import importlib
+
+FAMILIES = [
+    "accounts",
+    "zones",
+]
+
+_loaded = False
+
+
+def load_families():
+    global _loaded
+    if not _loaded:
+        for name in FAMILIES:
+            importlib.import_module("cfemu." + name)
+        _loaded = True
