@@ -68,7 +68,15 @@ venv-molecule:
 
 # ---------------------------------------------------------------------------------------------------------
 # Tests
-test: pytest sanity lint
+# Runs all three even when one fails (so one run shows every problem), prints each part's seconds, and
+# fails if any part failed.
+TEST_PARTS := pytest sanity lint
+test:
+	@failed=""; for part in $(TEST_PARTS); do \
+	  start=$$SECONDS; rc=0; $(MAKE) --no-print-directory $$part || rc=$$?; \
+	  echo "[make test] $$part: $$((SECONDS - start)) s, exit $$rc"; [ $$rc -eq 0 ] || failed="$$failed $$part"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "[make test] FAILED:$$failed"; exit 1; fi; echo "[make test] all passed: $(TEST_PARTS)"
 
 # .build/collections/ansible_collections/websoft9/cloudflare -> repo root (tests/conftest.py makes it too)
 collections-path:

@@ -11,7 +11,8 @@
 #    ansible-test version (2.19 wants pip 24.2, 2.21 wants 25.2, ...).
 # 2. ansible-test wants the collection under .../ansible_collections/websoft9/cloudflare and resolves real
 #    paths (a symlink does not do), so copy the git-tracked and untracked-but-not-ignored files into
-#    .build/ansible_collections/websoft9/cloudflare (no .venv, .build, caches).
+#    .build/ansible_collections/websoft9/cloudflare (no .venv, .build, caches), with its own git index
+#    (ansible-test lists files with git, walking up to the nearest .git, which ignores .build/).
 # 3. Run ansible-test there with .venv/bin first on PATH.
 set -euo pipefail
 
@@ -80,7 +81,7 @@ else
 fi
 # keep tests/output (ansible-test's results) between runs, replace everything else
 if [ -d "$TREE" ]; then
-  find "$TREE" -mindepth 1 -maxdepth 1 ! -name tests -exec rm -rf {} +
+  find "$TREE" -mindepth 1 -maxdepth 1 ! -name tests ! -name .git -exec rm -rf {} +
   [ -d "$TREE/tests" ] && find "$TREE/tests" -mindepth 1 -maxdepth 1 ! -name output -exec rm -rf {} +
 fi
 mkdir -p "$TREE"
@@ -91,6 +92,9 @@ if command -v rsync >/dev/null 2>&1; then
 else
   list_files | existing | tar --null -T - -cf - | tar -xf - -C "$TREE"
 fi
+# ansible-test walks up to the nearest .git to list files; /work/main/.git ignores .build/, so give the tree
+# its own index (no commit needed: ansible-test reads `git ls-files`).
+( cd "$TREE" && { [ -d .git ] || git init -q; } && git add -A . )
 log "collection tree: $TREE ($(find "$TREE" -path "$TREE/tests/output" -prune -o -type f -print | wc -l) files)"
 
 # --- 3. run ---------------------------------------------------------------------------------------------

@@ -42,11 +42,18 @@ def load_runtime(path: str = RUNTIME) -> dict:
         return yaml.safe_load(handle) or {}
 
 
+class _IndentedDumper(yaml.SafeDumper):
+    """Indent block sequences under their key (yamllint's / ansible-lint's default style)."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
 def render(data: dict) -> str:
     # requires_ansible first, then the rest in a stable order
     ordered = {"requires_ansible": data.get("requires_ansible", ">=2.16.0")}
     ordered.update((k, v) for k, v in data.items() if k != "requires_ansible")
-    return HEADER + yaml.safe_dump(ordered, default_flow_style=False, sort_keys=False, width=120)
+    return HEADER + yaml.dump(ordered, Dumper=_IndentedDumper, default_flow_style=False, sort_keys=False, width=120)
 
 
 def main(argv: list[str]) -> int:
