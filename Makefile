@@ -128,8 +128,8 @@ distclean: clean
 # Placeholders: each is owned by the engineer named; edit only inside your own target.
 
 # === bench (owner: benchmarks) ===
-bench: venv
-	@echo "bench: placeholder, not implemented yet"
+bench: venv collections-path
+	$(BIN)/python tests/bench/overhead.py
 # === end bench ===
 
 # === bench-dns (owner: benchmarks) ===
