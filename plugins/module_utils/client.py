@@ -112,9 +112,13 @@ class CloudflareClient(object):
         if not token and not key:
             module.fail_json(msg="No Cloudflare credentials: set api_token (or CLOUDFLARE_API_TOKEN), "
                                  "or api_key and api_email (or CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL)")
-        self.sdk = cloudflare.Cloudflare(api_token=token, api_key=key, api_email=email,
-                                         base_url=params.get("api_base_url") or DEFAULT_BASE_URL,
-                                         timeout=params.get("timeout"), max_retries=0)
+        base_url = params.get("api_base_url") or DEFAULT_BASE_URL
+        http_client = None
+        if base_url.startswith("http://"):
+            # No TLS on a plain-HTTP base URL (a local emulator): skip loading the CA bundle (~0.1 s a task).
+            http_client = cloudflare.DefaultHttpxClient(verify=False, timeout=params.get("timeout"))
+        self.sdk = cloudflare.Cloudflare(api_token=token, api_key=key, api_email=email, base_url=base_url,
+                                         timeout=params.get("timeout"), max_retries=0, http_client=http_client)
         if not key:
             # The SDK would otherwise pick key/email up from the environment and prefer them over the token.
             self.sdk.api_key = None
