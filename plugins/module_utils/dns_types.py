@@ -690,6 +690,9 @@ def _raw_from_input(spec, given, zone):
             raise _FieldError("priority", "priority %s disagrees with %s in %s"
                               % (given["priority"], raw["priority"], source))
         raw["priority"] = given["priority"]
+    if source == "content" and any(raw.get(key) is None for key in spec.hide):
+        raise _FieldError("content", "content %r needs %d fields (%s)" % (content, len(spec.fields),
+                                                                        " ".join(spec.keys)))
     return raw, source, new_name
 
 
