@@ -98,13 +98,9 @@ def hostname(value, allow_root=False, allow_wildcard=False):
     return name
 
 
-def zone_name(zone):
-    return hostname(zone)
-
-
 def record_fqdn(name, zone):
     """The FQDN of a record name given as '@', relative ('www'), absolute ('www.example.org') or 'www.example.org.'."""
-    zone = zone_name(zone)
+    zone = hostname(zone)
     raw = "@" if name is None else str(name).strip()
     if raw in ("", "@"):
         return zone
@@ -119,7 +115,7 @@ def record_fqdn(name, zone):
 
 def relative_name(fqdn, zone):
     """'@' for the apex, otherwise the part of the name before the zone."""
-    zone = zone_name(zone)
+    zone = hostname(zone)
     if fqdn == zone:
         return "@"
     if fqdn.endswith("." + zone):
@@ -394,6 +390,8 @@ KINDS = {
     "svc": (_svc, _same, True),
     "txt": (_txt, _fmt_txt, True),
 }
+# Kinds whose value may be empty: TXT "" and HTTPS/SVCB without service parameters (alias mode).
+MAY_BE_EMPTY = ("txt", "svc")
 
 
 class Field(object):
@@ -420,25 +418,21 @@ class Field(object):
 # Per-type checks that span fields or look at the record name
 # ---------------------------------------------------------------------------------------------------------------
 
-def _labels(name):
-    return name.split(".")
-
-
 def _check_srv(values, name):
-    labels = _labels(name)
+    labels = name.split(".")
     if len(labels) < 3 or not (labels[0].startswith("_") and labels[1].startswith("_")):
         raise _FieldError("name", "an SRV record name must look like _service._proto[.name], not %r" % name)
 
 
 def _check_tlsa(values, name):
-    labels = _labels(name)
+    labels = name.split(".")
     if len(labels) < 3 or not (re.match(r"^_\d+$", labels[0]) or labels[0] == "*") or not labels[1].startswith("_"):
         raise _FieldError("name", "a TLSA record name must look like _port._proto.host, not %r" % name)
     _check_hex_length("TLSA", values)
 
 
 def _check_smimea(values, name):
-    labels = _labels(name)
+    labels = name.split(".")
     if len(labels) < 3 or labels[1] != "_smimecert":
         raise _FieldError("name", "an SMIMEA record name must look like <hash>._smimecert.domain, not %r" % name)
     _check_hex_length("SMIMEA", values)
@@ -452,12 +446,10 @@ def _check_hex_length(rtype, values):
                           % (key, want, selector, values[selector], len(values[key])))
 
 
-def _check_ds(values, name):
-    _check_hex_length("DS", values)
-
-
-def _check_sshfp(values, name):
-    _check_hex_length("SSHFP", values)
+def _hex_length(rtype):
+    def check(values, name):
+        _check_hex_length(rtype, values)
+    return check
 
 
 def _check_caa(values, name):
@@ -544,7 +536,8 @@ class RecordType(object):
     def present(self, values, fields=None, zone=False):
         if self.custom_present:
             return self.custom_present(values, zone)
-        return " ".join(field.present(values[field.key], zone) for field in (fields or self.fields))
+        words = [field.present(values[field.key], zone) for field in (fields or self.fields)]
+        return " ".join(word for word in words if word)
 
     def content_key(self, values):
         return self.present(values, [field for field in self.fields if field.key not in self.attrs])
@@ -583,13 +576,13 @@ TYPES = dict((t.name, t) for t in (
     RecordType("HTTPS", _fields(*_SVCB_FIELDS), data=True),
     RecordType("SVCB", _fields(*_SVCB_FIELDS), data=True),
     RecordType("DS", _fields(("key_tag", "int", U16), ("algorithm", "int", U8), ("digest_type", "int", U8),
-                             ("digest", "hex")), data=True, check=_check_ds),
+                             ("digest", "hex")), data=True, check=_hex_length("DS")),
     RecordType("DNSKEY", _fields(("flags", "int", U16), ("protocol", "int", U8), ("algorithm", "int", U8),
                                  ("public_key", "b64")), data=True),
     RecordType("CERT", _fields(("type", "cert_type", U16), ("key_tag", "int", U16), ("algorithm", "int", U8),
                                ("certificate", "b64")), data=True),
     RecordType("SSHFP", _fields(("algorithm", "int", U8), ("type", "int", U8), ("fingerprint", "hex")), data=True,
-               check=_check_sshfp),
+               check=_hex_length("SSHFP")),
     RecordType("TLSA", _fields(*_TLSA_FIELDS), data=True, check=_check_tlsa),
     RecordType("SMIMEA", _fields(*_TLSA_FIELDS), data=True, check=_check_smimea),
     RecordType("NAPTR", _fields(("order", "int", U16), ("preference", "int", U16), ("flags", "naptr_flags"),
@@ -622,12 +615,15 @@ def _tokens_to_raw(spec, content):
     fields = spec.fields
     if len(tokens) == len(spec.shown) and len(spec.shown) < len(fields):
         fields = spec.shown
-    if len(tokens) < len(fields) or (len(tokens) > len(fields) and not fields[-1].rest):
+    least = len(fields) - (1 if fields[-1].kind in MAY_BE_EMPTY else 0)
+    if len(tokens) < least or (len(tokens) > len(fields) and not fields[-1].rest):
         raise ValueError("needs %d fields (%s), got %d" % (len(fields), " ".join(f.key for f in fields),
                                                            len(tokens)))
     raw = dict((field.key, value) for field, (value, _raw) in zip(fields, tokens))
     last = fields[-1]
-    if last.rest:
+    if last.rest and last.key not in raw and last.kind in MAY_BE_EMPTY:
+        raw[last.key] = ""
+    elif last.rest:
         rest = tokens[len(fields) - 1:]
         raw[last.key] = " ".join(r for _v, r in rest) if last.kind == "svc" else "".join(v for v, _r in rest)
     return raw
@@ -639,7 +635,7 @@ def _canonical_values(spec, raw, source):
     for field in spec.fields:
         label, option = _label(field.key, source, spec)
         value = raw.get(field.key, spec.defaults.get(field.key))
-        if value is None or (isinstance(value, str) and not value.strip() and field.kind != "txt"):
+        if value is None or (isinstance(value, str) and not value.strip() and field.kind not in MAY_BE_EMPTY):
             raise _FieldError(option, "%s is required" % label)
         try:
             values[field.key] = field.canonical(value)
@@ -859,7 +855,7 @@ def record_from_api(api_record, zone):
     keys = spec.settings if spec else sorted(settings)
     out.update({
         "id": api_record.get("id"),
-        "ttl": _int(api_record.get("ttl", 1)),
+        "ttl": _int(api_record.get("ttl") or 1),
         "proxied": bool(api_record.get("proxied")),
         "comment": api_record.get("comment") or "",
         "tags": sorted(set(canonical_tag(tag) for tag in api_record.get("tags") or [])),

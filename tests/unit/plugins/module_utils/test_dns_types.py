@@ -511,3 +511,19 @@ def test_absolute_rdata_qualifies_relative_names():
     assert dt.absolute_rdata("SRV", "0 0 0 .", ZONE) == "0 0 0 ."
     assert dt.absolute_rdata("TXT", '"mx1"', ZONE) == '"mx1"'
     assert dt.absolute_rdata("NAPTR", '1 1 "U" "s" "r" sip', ZONE) == '1 1 "U" "s" "r" sip.example.org'
+
+
+def test_https_alias_mode_has_no_parameters():
+    rec = norm(name="@", type="HTTPS", content="0 cdn.example.net.")
+    assert rec["data"] == {"priority": 0, "target": "cdn.example.net", "value": ""}
+    assert rec["content"] == "0 cdn.example.net"
+    actual = record_from_api(api(name="example.org", type="HTTPS", content="0 cdn.example.net",
+                                 data={"priority": 0, "target": "cdn.example.net", "value": ""}), ZONE)
+    assert identity(actual) == identity(rec) and differs(rec, actual) == []
+
+
+def test_record_from_api_falls_back_to_content_when_data_is_partial():
+    rec = record_from_api(api(name="_sip._tcp.example.org", type="SRV", content="20 5060 sip.example.org",
+                              priority=10, data={"target": "sip.example.org"}, ttl=None), ZONE)
+    assert rec["data"] == {"priority": 10, "weight": 20, "port": 5060, "target": "sip.example.org"}
+    assert rec["ttl"] == 1
