@@ -687,8 +687,8 @@ def _raw_from_input(spec, given, zone):
                               % (given["priority"], raw["priority"], source))
         raw["priority"] = given["priority"]
     if source == "content" and any(raw.get(key) is None for key in spec.hide):
-        raise _FieldError("content", "content %r needs %d fields (%s)" % (content, len(spec.fields),
-                                                                        " ".join(spec.keys)))
+        fields = " ".join(spec.keys)
+        raise _FieldError("content", "content %r needs %d fields (%s)" % (content, len(spec.fields), fields))
     return raw, source, new_name
 
 
@@ -827,8 +827,8 @@ def normalise_record(rec, zone, min_ttl=DEFAULT_MIN_TTL, max_comment=DEFAULT_MAX
         if out["proxied"] and out["ttl"] is None:
             out["ttl"] = 1
     except _FieldError as err:
-        raise RecordError(err.field, "record %r type %s: %s" % (label, str(given.get("type", "?")).upper(),
-                                                                 err.message))
+        rtype = str(given.get("type", "?")).upper()
+        raise RecordError(err.field, "record %r type %s: %s" % (label, rtype, err.message))
     return out
 
 
