@@ -46,8 +46,8 @@ notes:
   - Reads and idempotent writes are retried on HTTP 429 (honouring C(Retry-After)), on 5xx answers and on
     connection errors, with bounded backoff. A create is never re-sent blindly; after an ambiguous failure the
     module reads the current state again and only re-sends when nothing was created.
-  - Set the credentials once per play with
-    C(module_defaults: {group/websoft9.cloudflare.cloudflare: {api_token: ...}}).
+  - "Set the credentials once per play with
+    C(module_defaults: {group/websoft9.cloudflare.cloudflare: {api_token: ...}})."
 requirements:
   - cloudflare >= 5.9, < 6 (the official Cloudflare Python SDK)
 """

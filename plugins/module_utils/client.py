@@ -109,16 +109,23 @@ class CloudflareClient(object):
         token, key, email = params.get("api_token"), params.get("api_key"), params.get("api_email")
         if bool(key) != bool(email):
             module.fail_json(msg="api_key and api_email must be given together (or use api_token)")
-        if not token and not key:
+        # An Origin CA key (X-Auth-User-Service-Key) is a credential only for modules that declare origin_ca_key.
+        service_key = params.get("origin_ca_key")
+        if not token and not key and not service_key:
             module.fail_json(msg="No Cloudflare credentials: set api_token (or CLOUDFLARE_API_TOKEN), "
-                                 "or api_key and api_email (or CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL)")
+                                 "or api_key and api_email (or CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL)"
+                                 + (", or origin_ca_key" if "origin_ca_key" in params else ""))
         base_url = params.get("api_base_url") or DEFAULT_BASE_URL
         http_client = None
         if base_url.startswith("http://"):
             # No TLS on a plain-HTTP base URL (a local emulator): skip loading the CA bundle (~0.1 s a task).
             http_client = cloudflare.DefaultHttpxClient(verify=False, timeout=params.get("timeout"))
         self.sdk = cloudflare.Cloudflare(api_token=token, api_key=key, api_email=email, base_url=base_url,
-                                         timeout=params.get("timeout"), max_retries=0, http_client=http_client)
+                                         timeout=params.get("timeout"), max_retries=0, http_client=http_client,
+                                         user_service_key=service_key)
+        if not service_key:
+            # The SDK would otherwise read CLOUDFLARE_API_USER_SERVICE_KEY from the environment.
+            self.sdk.user_service_key = None
         if not key:
             # The SDK would otherwise pick key/email up from the environment and prefer them over the token.
             self.sdk.api_key = None
