@@ -38,7 +38,7 @@ options:
     choices: [full, partial]
   paused:
     description:
-      - Pause Cloudflare for the zone: DNS answers continue but traffic is no longer proxied.
+      - Pause Cloudflare for the zone. DNS answers continue, but traffic is no longer proxied.
       - When not set, a new zone is not paused and an existing zone keeps its state.
     type: bool
 extends_documentation_fragment:
