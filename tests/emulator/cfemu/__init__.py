@@ -6,6 +6,7 @@ import importlib
 FAMILIES = [
     "accounts",
     "zones",
+    "dns",
     "certificates",
 ]
 
