@@ -6,8 +6,11 @@ import importlib
 FAMILIES = [
     "accounts",
     "zones",
+    "load_balancing",
     "dns",
+    "rulesets",
     "certificates",
+    "tunnels",
 ]
 
 _loaded = False
