@@ -8,9 +8,7 @@ FAMILIES = [
     "zones",
     "load_balancing",
     "dns",
-    "rulesets",
     "certificates",
-    "tunnels",
 ]
 
 _loaded = False
