@@ -69,10 +69,18 @@ def _errors_of(body):
     if isinstance(body, dict):
         errors = body.get("errors")
         if isinstance(errors, list):
-            return [{"code": e.get("code"), "message": e.get("message")} for e in errors if isinstance(e, dict)]
+            return [_error_item(e) for e in errors if isinstance(e, dict)]
         if isinstance(body.get("error"), dict):
             return [body["error"]]
     return []
+
+
+def _error_item(error):
+    item = {"code": error.get("code"), "message": error.get("message")}
+    pointer = (error.get("source") or {}).get("pointer")
+    if pointer:
+        item["field"] = pointer
+    return item
 
 
 def _retry_after(headers):
@@ -313,5 +321,6 @@ def _describe(method, path, what, status, errors, reason=None):
     subject = what or path
     if status is None:
         return "%s: %s %s failed: %s" % (subject, method, path, reason)
-    detail = "; ".join("%s %s" % (e.get("code"), e.get("message")) for e in errors) or "no error details"
+    detail = "; ".join("%s %s%s" % (e.get("code"), e.get("message"), " (field %s)" % e["field"] if e.get("field") else "")
+                       for e in errors) or "no error details"
     return "%s: %s %s returned HTTP %s: %s" % (subject, method, path, status, detail)

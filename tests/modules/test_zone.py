@@ -163,3 +163,16 @@ def test_zone_info_reads_each_page_once(emulator, run_module):
     assert len({z["id"] for z in result["zones"]}) == 120
     pages = [r["path"] for r in emulator.requests()["requests"]]
     assert len(pages) == 3  # 50 + 50 + 20: no trailing empty page
+
+
+def test_api_error_names_the_field(emulator, run_module, monkeypatch):
+    from cfemu import core
+
+    def refuse(req, st):
+        raise core.CFError(400, 1097, "This zone name is not valid", pointer="/name")
+    routes = [(m, t, rx, refuse if (m, t) == ("POST", "/zones") else fn) for m, t, rx, fn in core.ROUTES]
+    monkeypatch.setattr(core, "ROUTES", routes)
+    result = run_module("zone", {"name": "fine.example", "account_id": emulator.account_id})
+    assert result["failed"] is True
+    assert result["errors"] == [{"code": 1097, "message": "This zone name is not valid", "field": "/name"}]
+    assert "1097 This zone name is not valid (field /name)" in result["msg"]
