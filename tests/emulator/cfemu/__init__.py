@@ -8,7 +8,9 @@ FAMILIES = [
     "zones",
     "load_balancing",
     "dns",
+    "rulesets",
     "certificates",
+    "tunnels",
 ]
 
 _loaded = False
