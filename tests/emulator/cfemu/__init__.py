@@ -10,7 +10,6 @@ FAMILIES = [
     "dns",
     "rulesets",
     "certificates",
-    "tunnels",
 ]
 
 _loaded = False
