@@ -167,9 +167,17 @@ def check_expected_codes(value, field, errors):
         errors.append("%s: %r is not an HTTP status code or range such as 200, 2xx or 200,301" % (field, value))
 
 
-def check_monitor(mon):
-    """Rules of a monitor body (wire names, with ``timeout``); ``mon`` holds the merged values to be sent."""
+def check_monitor(mon, partial=False):
+    """Rules of a monitor body (wire names, with ``timeout``); ``mon`` holds the merged values to be sent.
+
+    ``partial``: ``mon`` holds only what a task set (the monitor may exist): rules that need a value the task left
+    unset (the type, or both timeout and interval) are skipped; they are checked again on the merged body."""
     errors = []
+    if partial and not mon.get("type"):
+        mon = dict(mon, type="http")
+        type_known = False
+    else:
+        type_known = True
     mtype = mon.get("type") or "http"
     if mtype not in MONITOR_TYPES:
         errors.append("type: must be one of %s (got %r)" % (", ".join(MONITOR_TYPES), mtype))
@@ -182,20 +190,26 @@ def check_monitor(mon):
             errors.append("%s: must be an integer from %d to %d (got %r)" % (key, low, high, value))
     interval = mon.get("interval", MONITOR_DEFAULTS["interval"])
     timeout = mon.get("timeout", MONITOR_DEFAULTS["timeout"])
-    if _is_number(interval) and _is_number(timeout) and timeout >= interval:
+    both = mon.get("interval") is not None and mon.get("timeout") is not None
+    if (both or not partial) and _is_number(interval) and _is_number(timeout) and timeout >= interval:
         errors.append("timeout: must be less than interval (timeout %s, interval %s)" % (timeout, interval))
     port = mon.get("port") or 0
-    if mtype in PORT_REQUIRED_TYPES and not port:
+    if mtype in PORT_REQUIRED_TYPES and not port and (not partial or "port" in mon):
         errors.append("port: is required for %s monitors" % mtype)
     if mtype == "icmp_ping" and port:
         errors.append("port: is not used by icmp_ping monitors (leave it unset)")
-    if mtype not in HTTP_TYPES:
+    if not type_known:
+        mtype = None
+    if mtype and mtype not in HTTP_TYPES:
         for key in HTTP_ONLY_FIELDS:
             if mon.get(key) not in (None, "", {}, [], False):
                 errors.append("%s: is only valid for http and https monitors (type is %s)" % (key, mtype))
     method = mon.get("method")
     if method not in (None, ""):
-        if mtype in HTTP_TYPES and method not in HTTP_METHODS:
+        if mtype is None:
+            if method not in HTTP_METHODS + ("connection_established",):
+                errors.append("method: must be GET, HEAD or connection_established (got %r)" % method)
+        elif mtype in HTTP_TYPES and method not in HTTP_METHODS:
             errors.append("method: must be GET or HEAD for %s monitors (got %r)" % (mtype, method))
         elif mtype == "tcp" and method != "connection_established":
             errors.append("method: must be connection_established for tcp monitors (got %r)" % method)
