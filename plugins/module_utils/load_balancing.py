@@ -14,6 +14,7 @@ OpenAPI copy (see ../shared/reference/cloudflare-api.md sections C4-C6).
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 
@@ -389,6 +390,16 @@ def origin_header(value):
     return {"Host": hosts} if hosts else {}
 
 
+def origin_address(value):
+    """An origin address as the API stores it: a canonical IP, or a lower-case hostname without trailing dot."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return value.strip().lower().rstrip(".")
+
+
 def canonical_origin(origin, fill_defaults=True):
     out = {}
     for key, value in origin.items():
@@ -423,18 +434,16 @@ def same_origins(desired, actual):
     if set(want) != set(have):
         return False
     for name, origin in want.items():
-        merged = dict(have[name])
         for key, value in origin.items():
             if key == "weight" and _is_number(value):
                 value = round(float(value), 2)
             if key == "header":
                 value = origin_header(value)
             base = have[name].get(key, ORIGIN_DEFAULTS.get(key))
-            if key == "address" and isinstance(value, str) and isinstance(base, str):
-                value, base = value.lower(), base.lower()
+            if key == "address":
+                value, base = origin_address(value), origin_address(base)
             if not _equal(value, base if base is not None else ORIGIN_DEFAULTS.get(key)):
                 return False
-        del merged
     return True
 
 
