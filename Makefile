@@ -83,9 +83,10 @@ collections-path:
 	@mkdir -p .build/collections/ansible_collections/websoft9
 	@ln -sfn $(CURDIR) .build/collections/ansible_collections/websoft9/cloudflare
 
-# exit 5 = "no tests collected": not fatal while a test directory is still empty
+# exit 5 = "no tests collected": not fatal while a test directory is still empty.
+# .build/pytest-junit.xml: .ci/run repeats the counts at the end of its output.
 pytest: venv collections-path
-	@rc=0; $(BIN)/pytest $(PYTEST_ARGS) $(PYTEST_DIRS) || rc=$$?; \
+	@mkdir -p .build; rc=0; $(BIN)/pytest $(PYTEST_ARGS) --junitxml=.build/pytest-junit.xml $(PYTEST_DIRS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests collected in $(PYTEST_DIRS) (exit 5, not fatal)"; rc=0; fi; \
 	exit $$rc
 
