@@ -9,6 +9,7 @@ FAMILIES = [
     "load_balancing",
     "dns",
     "rulesets",
+    "access_rules",
     "certificates",
 ]
 
