@@ -221,8 +221,10 @@ changes:
   elements: dict
   sample:
     - {action: update, before: "www 300 IN A 192.0.2.1", after: "www 1 IN A 192.0.2.1 ; proxied", fields: [proxied, ttl]}
-skipped:
-  description: Zone-file records not managed (SOA), with their line number.
+skipped_records:
+  description:
+    - Zone-file records not managed (SOA), with their line number.
+    - (Not named C(skipped): Ansible reads a true C(skipped) key as "the task was skipped".)
   returned: when O(zone_file) is given
   type: list
   elements: dict
@@ -351,7 +353,7 @@ def main():
     result = {"changed": plan.changed, "zone": {"id": zone["id"], "name": zone_name}, "counts": plan.counts,
               "batches": sync.batches}
     if params["zone_file"]:
-        result["skipped"] = skipped
+        result["skipped_records"] = skipped
     if module._diff:
         result["diff"] = plan.diff()
         result["changes"] = plan.details()
