@@ -224,7 +224,7 @@ changes:
 skipped_records:
   description:
     - Zone-file records not managed (SOA), with their line number.
-    - (Not named C(skipped): Ansible reads a true C(skipped) key as "the task was skipped".)
+    - Not named C(skipped), because Ansible reads a true C(skipped) key as the task being skipped.
   returned: when O(zone_file) is given
   type: list
   elements: dict
