@@ -12,6 +12,9 @@ from .core import Dropped, Emulator, State
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, a kept-alive client's delayed ACK stalls each
+    # response after the first by ~40 ms.
+    disable_nagle_algorithm = True
     emulator = None  # set on the subclass made by make_server
 
     def _serve(self):
