@@ -14,7 +14,7 @@ description:
   - A record is identified by O(name), O(type) and its content (O(content) or O(data)), compared by meaning the
     way Cloudflare rewrites them (case, trailing dots, IPv6 compression, TXT quoting and splitting, hex case).
     Other records of the same name and type are left alone, unless O(solo=true).
-  - For MX, SRV, URI and NAPTR the priority, weight, order and preference are attributes, not identity: changing
+  - For MX, SRV, URI and NAPTR the priority, weight, order and preference are attributes, not identity, so changing
     O(priority) updates the record.
   - Input is validated before any write, with a message naming the field.
   - Reads the zone and the records of the one name (two requests); writes through the batch endpoint, so
@@ -50,8 +50,8 @@ options:
   data:
     description:
       - The record data as Cloudflare's structured C(data) object, for CAA, CERT, DNSKEY, DS, HTTPS, LOC, NAPTR,
-        SMIMEA, SRV, SSHFP, SVCB, TLSA and URI, for example V({priority: 10, weight: 20, port: 5060,
-        target: sip.example.com}) for SRV.
+        SMIMEA, SRV, SSHFP, SVCB, TLSA and URI; for SRV the keys are C(priority), C(weight), C(port) and
+        C(target).
     type: dict
   priority:
     description:

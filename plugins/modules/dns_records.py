@@ -20,7 +20,7 @@ description:
     the field, and the zone is untouched.
   - Reads the zone once (one listing, whatever its size) and writes only through the batch endpoint, in chunks of
     O(batch_size). An unchanged run makes two requests.
-  - A batch that fails ambiguously (a 5xx or a lost connection after sending) is never re-sent blindly: the
+  - A batch that fails ambiguously (a 5xx or a lost connection after sending) is never re-sent blindly; the
     zone is re-read and the remaining changes planned again from what is there.
 author:
   - websoft9.cloudflare contributors
