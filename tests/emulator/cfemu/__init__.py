@@ -11,6 +11,7 @@ FAMILIES = [
     "rulesets",
     "access_rules",
     "certificates",
+    "tunnels",
 ]
 
 _loaded = False
