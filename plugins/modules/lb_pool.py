@@ -336,6 +336,9 @@ class Pool(Resource):
         left unset."""
         base = dict((k, v) for k, v in (actual or {}).items() if k in FIELDS and v is not None)
         have = dict((o["name"], o) for o in (actual or {}).get("origins") or [])
+        if actual:
+            base["origins"] = [dict((k, v) for k, v in o.items() if k in ORIGIN_KEYS and v is not None)
+                               for o in actual.get("origins") or []]
         for key, value in body.items():
             if key == "origins":
                 origins = []

@@ -1361,6 +1361,10 @@ def _failing(ctx, origin):
     return origin["name"] in ctx["failing"] or origin["address"] in ctx["failing"]
 
 
+def _failing_names(ctx, pool):
+    return set(o["name"] for o in pool["origins"] if _failing(ctx, o))
+
+
 def _set_cookie(cfg, token, ttl):
     attrs = cfg.get("session_affinity_attributes") or {}
     samesite = attrs.get("samesite") or "Auto"
@@ -1452,10 +1456,10 @@ def control_steer(req, st):
                 answer["error"] = "522"
                 return _answer(st, answer, lb, pool, origin, "session affinity: pinned origin is failing and "
                                "zero_downtime_failover is none: the request fails", session=key)
-            other, _why = _pick_origin(st, lb, pool, ctx, exclude={origin["name"]})
+            other, _why = _pick_origin(st, lb, pool, ctx, exclude=_failing_names(ctx, pool))
             if other is None and (cfg.get("adaptive_routing") or {}).get("failover_across_pools"):
                 for pool_id in [t["pool"] for t in tried if t["healthy"] and t["pool"] != pool["id"]]:
-                    other, _why = _pick_origin(st, lb, pools[pool_id], ctx)
+                    other, _why = _pick_origin(st, lb, pools[pool_id], ctx, exclude=_failing_names(ctx, pools[pool_id]))
                     if other is not None:
                         pool = pools[pool_id]
                         break
@@ -1484,10 +1488,10 @@ def control_steer(req, st):
             return answer
         origin, why = enabled[0], "no healthy origin: first enabled origin of the fallback pool"
     if _failing(ctx, origin):
-        other, _ = _pick_origin(st, lb, pool, ctx, exclude={origin["name"]})
+        other, _ = _pick_origin(st, lb, pool, ctx, exclude=_failing_names(ctx, pool))
         if other is None and (cfg.get("adaptive_routing") or {}).get("failover_across_pools"):
             for pool_id in [t["pool"] for t in tried if t["healthy"] and t["pool"] != pool["id"]]:
-                other, _ = _pick_origin(st, lb, pools[pool_id], ctx)
+                other, _ = _pick_origin(st, lb, pools[pool_id], ctx, exclude=_failing_names(ctx, pools[pool_id]))
                 if other is not None:
                     pool = pools[pool_id]
                     reason += "; failover_across_pools"
