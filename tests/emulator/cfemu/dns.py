@@ -32,8 +32,17 @@ is silent, are listed here once:
   data {target, weight}, content "priority weight target".
 - Numbers in `data` are returned as JSON integers when integral (the SDK types them float; both parse).
 - Responses carry no zone_id / zone_name (case D10); comment_modified_on / tags_modified_on only when set.
-- Error codes: 81053, 81054, 81057, 81058, 81044, 9000, 9005, 9015, 83011, 1004 are the ones seen in the
-  wild (reference D2); 9003, 9004, 9006, 9007, 9021, 9039, 81056, 81060, 81061 are this emulator's choices.
+- Error codes: 81053, 81054, 81057, 81058, 81044, 9000, 9005, 9015, 83011 and 1004 ("DNS Validation Error",
+  used for malformed data, with the root cause in the message) are the ones seen in the wild (reference D2);
+  9003 (proxied not a boolean), 9004 (proxied on a type that cannot be proxied), 9006 (bad IPv6), 9021 (TTL),
+  9039 (CNAME pointing to itself), 81056 (NS exclusivity) and 81060 (batch over the plan limit) are this
+  emulator's choices. A failing batch operation answers 400 with source.pointer "/<list>/<index>" and the
+  message prefixed "<list>[<index>] (<id or type name>): ".
+- Import: SOA lines are parsed (counted in total_records_parsed) but not added; apex NS records pointing to
+  *.ns.cloudflare.com are skipped (Cloudflare's own, as in its export); records identical to existing ones are
+  skipped (not counted in recs_added); any other invalid record rejects the whole import (nothing added) with
+  the line number in the message. `; <comment> cf_tags=<tag>,...,cf-proxied:true|false` is read back into
+  comment, tags and proxied; the form field proxied=true applies to proxiable records without a mark.
 """
 from __future__ import annotations
 
@@ -117,7 +126,10 @@ def _records(st, zone_id):
 
 def _index(st, zone_id):
     records = _records(st, zone_id)
-    cache = st.__dict__.setdefault("_dns_index", {})
+    owner, cache = st.__dict__.get("_dns_index", (None, None))
+    if owner is not st.data:  # reset or reloaded state: drop the indexes of the old data
+        cache = {}
+        st.__dict__["_dns_index"] = (st.data, cache)
     idx = cache.get(zone_id)
     if idx is None or idx.records is not records or idx.count != len(records):
         idx = cache[zone_id] = _Index(records)
