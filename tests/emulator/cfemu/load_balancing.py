@@ -576,7 +576,7 @@ def _lb(st, zone_id, lb_id):
     return lb
 
 
-def _pool_ids(lb):
+def _pool_ids(lb, rules=True):
     ids = list(lb.get("default_pools") or [])
     if lb.get("fallback_pool"):
         ids.append(lb["fallback_pool"])
@@ -584,7 +584,7 @@ def _pool_ids(lb):
         for pools in (lb.get(key) or {}).values():
             ids.extend(pools)
     ids.extend((lb.get("random_steering") or {}).get("pool_weights") or {})
-    for rule in lb.get("rules") or []:
+    for rule in (lb.get("rules") or []) if rules else []:
         ids.extend(_pool_ids(rule.get("overrides") or {}))
     return ids
 
@@ -645,7 +645,7 @@ def _check_steering(st, account_id, zone, body, where=""):
         if attrs.get("zero_downtime_failover") == "sticky":
             raise _bad("%ssticky zero-downtime failover is not supported with header session affinity" % where)
     pools = st.coll(POOLS)
-    for pool_id in _pool_ids(body):
+    for pool_id in _pool_ids(body, rules=False):
         pool = pools.get(pool_id)
         if pool is None or pool["_account"] != account_id:
             raise _bad("%spool %s does not exist" % (where, pool_id), code=1003)

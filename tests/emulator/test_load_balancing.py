@@ -1,0 +1,201 @@
+"""Fidelity of the emulator's load balancing family (cfemu/load_balancing.py): the official SDK sends and parses
+every call (wire aliases: monitor ``timeout``, origin header ``Host``), server defaults are filled in, origins come
+back sorted by name, and the API's validation rules answer 400 before anything is stored."""
+from __future__ import annotations
+
+import cloudflare
+import pytest
+
+
+@pytest.fixture
+def cf(emulator):
+    client = cloudflare.Cloudflare(api_token=emulator.token, base_url=emulator.base_url, max_retries=0)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def acc(emulator):
+    return emulator.account_id
+
+
+def raw(emulator, method, path, body=None):
+    return emulator.api(method, path, body)
+
+
+def mon_path(acc, suffix=""):
+    return "/accounts/%s/load_balancers/monitors%s" % (acc, suffix)
+
+
+def pool_path(acc, suffix=""):
+    return "/accounts/%s/load_balancers/pools%s" % (acc, suffix)
+
+
+def test_sdk_monitor_round_trip_and_defaults(cf, acc, emulator):
+    mon = cf.load_balancers.monitors.create(account_id=acc, description="sdk", load_balancer_monitor_timeout=7,
+                                            interval=30, header={"Host": ["a.example.com"]})
+    sent = [r for r in emulator.requests()["requests"] if r["method"] == "POST"]
+    assert sent and mon.timeout == 7 and mon.header == {"Host": ["a.example.com"]}
+    assert (mon.type, mon.method, mon.path, mon.expected_codes, mon.retries, mon.consecutive_up,
+            mon.consecutive_down, mon.port, mon.follow_redirects, mon.allow_insecure) == \
+        ("http", "GET", "/", "200", 2, 0, 0, 0, False, False)
+    assert [m.id for m in cf.load_balancers.monitors.list(account_id=acc)] == [mon.id]
+    edited = cf.load_balancers.monitors.edit(mon.id, account_id=acc, path="/health")
+    assert edited.path == "/health" and edited.timeout == 7
+    updated = cf.load_balancers.monitors.update(mon.id, account_id=acc, type="tcp", port=22, description="sdk")
+    assert updated.method == "connection_established" and updated.timeout == 5 and updated.path is None
+    assert cf.load_balancers.monitors.get(mon.id, account_id=acc).port == 22
+    assert cf.load_balancers.monitors.delete(mon.id, account_id=acc).id == mon.id
+
+
+def test_sdk_pool_origins_sorted_host_alias_and_defaults(cf, acc):
+    pool = cf.load_balancers.pools.create(account_id=acc, name="sdk-pool", origins=[
+        {"name": "b", "address": "192.0.2.2", "weight": 0},
+        {"name": "a", "address": "2001:DB8:0::1", "header": {"host": ["app.example.com"]}}])
+    assert [o.name for o in pool.origins] == ["a", "b"]
+    assert pool.origins[0].header.host == ["app.example.com"] and pool.origins[0].address == "2001:db8::1"
+    assert (pool.enabled, pool.minimum_origins, pool.origin_steering.policy, pool.load_shedding.default_policy,
+            pool.load_shedding.session_policy) == (True, 1, "random", "random", "hash")
+    assert pool.origins[1].weight == 0 and pool.origins[0].enabled is True and pool.origins[0].flatten_cname is True
+    edited = cf.load_balancers.pools.edit(pool.id, account_id=acc, check_regions=["WEU"])
+    assert edited.check_regions == ["WEU"] and len(edited.origins) == 2
+    assert [p.name for p in cf.load_balancers.pools.list(account_id=acc)] == ["sdk-pool"]
+    bulk = cf.load_balancers.pools.bulk_edit(account_id=acc, notification_email="ops@example.com")
+    assert [p.notification_email for p in bulk] == ["ops@example.com"]
+    health = cf.load_balancers.pools.health.get(pool.id, account_id=acc)
+    assert health.pool_id == pool.id
+    assert cf.load_balancers.pools.delete(pool.id, account_id=acc).id == pool.id
+
+
+def test_sdk_load_balancer_round_trip(cf, acc, emulator):
+    zone = emulator.add_zone("example.com")
+    pool = cf.load_balancers.pools.create(account_id=acc, name="p", origins=[{"name": "a", "address": "192.0.2.1"}])
+    lb = cf.load_balancers.create(zone_id=zone["id"], name="WWW.example.com", default_pools=[pool.id],
+                                  fallback_pool=pool.id, session_affinity="cookie", country_pools={"DE": [pool.id]})
+    assert lb.name == "www.example.com" and lb.zone_name == "example.com"
+    assert (lb.steering_policy, lb.proxied, lb.enabled, lb.ttl, lb.session_affinity_ttl) == ("", False, True, 30, 82800)
+    attrs = lb.session_affinity_attributes
+    assert (attrs.samesite, attrs.secure, attrs.zero_downtime_failover, attrs.drain_duration) == \
+        ("Auto", "Auto", "none", 0)
+    assert lb.location_strategy.mode == "pop" and lb.adaptive_routing.failover_across_pools is False
+    assert lb.random_steering.default_weight == 1
+    assert [x.id for x in cf.load_balancers.list(zone_id=zone["id"])] == [lb.id]
+    edited = cf.load_balancers.edit(lb.id, zone_id=zone["id"], proxied=True)
+    assert edited.proxied is True and edited.country_pools == {"DE": [pool.id]}
+    refs = cf.load_balancers.pools.references.get(pool.id, account_id=acc)
+    assert [(r.resource_type, r.resource_name) for r in refs] == [("load_balancer", "www.example.com")]
+    assert cf.load_balancers.delete(lb.id, zone_id=zone["id"]).id == lb.id
+
+
+def test_sdk_monitor_references_and_preview(cf, acc):
+    mon = cf.load_balancers.monitors.create(account_id=acc, description="m")
+    pool = cf.load_balancers.pools.create(account_id=acc, name="p", monitor=mon.id,
+                                          origins=[{"name": "a", "address": "192.0.2.1"}])
+    refs = cf.load_balancers.monitors.references.get(mon.id, account_id=acc)
+    assert [(r.reference_type, r.resource_id) for r in refs] == [("referrer", pool.id)]
+    preview = cf.load_balancers.monitors.previews.create(mon.id, account_id=acc, expected_codes="2xx")
+    assert preview.pools == {pool.id: "p"} and preview.preview_id
+    with pytest.raises(cloudflare.BadRequestError):
+        cf.load_balancers.monitors.delete(mon.id, account_id=acc)
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ({"timeout": 10, "interval": 10}, "timeout must be less than its interval"),
+    ({"type": "tcp"}, "port is required for tcp"),
+    ({"type": "udp_icmp"}, "port is required for udp_icmp"),
+    ({"type": "icmp_ping", "port": 1}, "port is not valid for icmp_ping"),
+    ({"type": "tcp", "port": 1, "path": "/x"}, "path is only valid for HTTP and HTTPS"),
+    ({"type": "gopher"}, "type must be one of"),
+    ({"header": {"User-Agent": ["x"]}}, "User-Agent header cannot be overridden"),
+    ({"header": {"Host": "x"}}, "header values must be lists of strings"),
+    ({"expected_codes": "2000"}, "expected_codes must be"),
+    ({"method": "POST"}, "method must be GET or HEAD"),
+    ({"interval": 1}, "interval must be between 5 and 3600"),
+    ({"load_balancer_monitor_timeout": 3}, "unknown field"),
+])
+def test_monitor_validation(emulator, acc, body, fragment):
+    answer = raw(emulator, "POST", mon_path(acc), body)
+    assert answer["success"] is False and fragment in answer["errors"][0]["message"], answer
+    assert raw(emulator, "GET", mon_path(acc))["result"] == []
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ({"name": "bad name", "origins": [{"name": "a", "address": "192.0.2.1"}]}, "Only alphanumeric characters"),
+    ({"name": "p"}, "origins is required"),
+    ({"name": "p", "origins": [{"name": "a", "address": "192.0.2.1", "weight": 1.01}]}, "weight must be between 0"),
+    ({"name": "p", "origins": [{"name": "a", "address": "192.0.2.1", "weight": 0.555}]}, "steps of 0.01"),
+    ({"name": "p", "origins": [{"name": "a", "address": "192.0.2.1"}, {"name": "a", "address": "192.0.2.2"}]},
+     "origin names must be unique"),
+    ({"name": "p", "origins": [{"address": "192.0.2.1"}]}, "origins[0].name is required"),
+    ({"name": "p", "origins": [{"name": "a", "address": "192.0.2.1", "header": {"X-A": ["1"]}}]},
+     "only the Host header is supported"),
+    ({"name": "p", "latitude": 10.0, "origins": [{"name": "a", "address": "192.0.2.1"}]},
+     "latitude and longitude must be set together"),
+    ({"name": "p", "monitor": "f" * 32, "origins": [{"name": "a", "address": "192.0.2.1"}]}, "does not exist"),
+    ({"name": "p", "check_regions": ["XX"], "origins": [{"name": "a", "address": "192.0.2.1"}]}, "not a region"),
+    ({"name": "p", "origin_steering": {"policy": "fastest"}, "origins": [{"name": "a", "address": "192.0.2.1"}]},
+     "origin_steering.policy is invalid"),
+])
+def test_pool_validation(emulator, acc, body, fragment):
+    answer = raw(emulator, "POST", pool_path(acc), body)
+    assert answer["success"] is False and fragment in answer["errors"][0]["message"], answer
+    assert raw(emulator, "GET", pool_path(acc))["result"] == []
+
+
+@pytest.fixture
+def lb_env(emulator, acc):
+    zone = emulator.add_zone("example.com")
+    pool = raw(emulator, "POST", pool_path(acc), {"name": "p", "origins": [{"name": "a", "address": "192.0.2.1"}]})
+    return zone, pool["result"]["id"]
+
+
+@pytest.mark.parametrize("extra, fragment", [
+    ({"name": "www.other.org"}, "name must be a hostname in zone example.com"),
+    ({"default_pools": []}, "default_pools is required"),
+    ({"fallback_pool": "0" * 32}, "does not exist"),
+    ({"region_pools": {"MARS": ["{pool}"]}}, "not a region code"),
+    ({"country_pools": {"ZZ": ["{pool}"]}}, "not a country code"),
+    ({"country_pools": {"DE": ["0" * 32]}}, "does not exist"),
+    ({"pop_pools": {"LAX": ["{pool}"]}}, "pop_pools requires an Enterprise plan"),
+    ({"session_affinity": "cookie", "session_affinity_ttl": 100}, "between 1800 and 604800"),
+    ({"session_affinity": "header", "session_affinity_ttl": 5000,
+      "session_affinity_attributes": {"headers": ["x"]}}, "between 30 and 3600"),
+    ({"session_affinity": "header", "session_affinity_attributes": {"headers": ["x", "y"]}}, "too many headers"),
+    ({"session_affinity": "header"}, "headers is required"),
+    ({"steering_policy": "fastest"}, "steering_policy is invalid"),
+    ({"random_steering": {"default_weight": 2}}, "weights must be between 0 and 1"),
+    ({"steering_policy": "dynamic_latency"}, "dynamic_latency steering needs a monitor"),
+    ({"rules": [{"name": "r", "condition": "http.nope eq \"x\""}]}, "unsupported field"),
+    ({"rules": [{"name": "r", "overrides": {"fallback_pool": "0" * 32}}]}, "rules[0].overrides.pool"),
+])
+def test_load_balancer_validation(emulator, lb_env, extra, fragment):
+    zone, pool = lb_env
+    body = {"name": "app.example.com", "default_pools": [pool], "fallback_pool": pool}
+    for key, value in extra.items():
+        if isinstance(value, dict):
+            value = dict((k, [pool if p == "{pool}" else p for p in v] if isinstance(v, list) else v)
+                         for k, v in value.items())
+        body[key] = value
+    answer = raw(emulator, "POST", "/zones/%s/load_balancers" % zone["id"], body)
+    assert answer["success"] is False and fragment in answer["errors"][0]["message"], answer
+    assert raw(emulator, "GET", "/zones/%s/load_balancers" % zone["id"])["result"] == []
+
+
+def test_duplicate_hostname_and_zone_delete(emulator, lb_env):
+    zone, pool = lb_env
+    body = {"name": "app.example.com", "default_pools": [pool], "fallback_pool": pool}
+    assert raw(emulator, "POST", "/zones/%s/load_balancers" % zone["id"], body)["success"] is True
+    again = raw(emulator, "POST", "/zones/%s/load_balancers" % zone["id"], body)
+    assert again["success"] is False and "already exists" in again["errors"][0]["message"]
+    raw(emulator, "DELETE", "/zones/%s" % zone["id"])
+    assert emulator.state.data["zone:load_balancers"] == {}
+
+
+def test_pop_pools_on_enterprise(emulator, lb_env):
+    zone, pool = lb_env
+    emulator.state.data["zones"][zone["id"]]["plan"]["legacy_id"] = "enterprise"
+    body = {"name": "app.example.com", "default_pools": [pool], "fallback_pool": pool, "pop_pools": {"LAX": [pool]},
+            "session_affinity": "header", "session_affinity_attributes": {"headers": ["a", "b", "c"]}}
+    answer = raw(emulator, "POST", "/zones/%s/load_balancers" % zone["id"], body)
+    assert answer["success"] is True, answer
+    assert answer["result"]["session_affinity_ttl"] == 1800
