@@ -52,7 +52,7 @@ options:
   header:
     description:
       - HTTP request headers sent by HTTP and HTTPS checks, as a mapping of names to a value or a list of values,
-        for example C({Host: app.example.com}). Names are compared case-insensitively.
+        for example a C(Host) header of C(app.example.com). Names are compared case-insensitively.
       - The User-Agent header cannot be overridden. An empty mapping removes every header.
     type: dict
   port:

@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Create, update or delete an account-level pool of origins, identified by its O(name).
   - Origins are identified by their name; the order of O(origins) does not matter (Cloudflare returns them
-    sorted by name). The list is the whole set: origins not listed are removed.
+    sorted by name). The list is the whole set; origins not listed are removed.
   - Options left unset are not managed; unset, empty and default values compare equal, so a second run of the
     same task changes nothing.
   - Everything is validated before any write (pool name characters, weights from 0 to 1 in steps of 0.01,
@@ -74,7 +74,7 @@ options:
       header:
         description:
           - Request headers for this origin. Only C(Host) is supported; its name is compared case-insensitively and
-            its value may be a string or a list, for example C({Host: app.example.com}).
+            its value may be a string or a list of strings.
           - Health checks of this origin use this Host header rather than the monitor's.
         type: dict
       port:
@@ -98,7 +98,7 @@ options:
     type: str
   notification_filter:
     description:
-      - Which health notifications to send, for example C({pool: {healthy: false}, origin: {disable: true}}).
+      - Which health notifications to send, with the keys C(pool) and C(origin), each a mapping of C(healthy) and C(disable) booleans.
     type: dict
   origin_steering:
     description:

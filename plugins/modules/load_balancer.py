@@ -14,7 +14,7 @@ description:
   - Pools are given by name or id everywhere (O(default_pools), O(fallback_pool), the steering maps,
     O(random_steering.pool_weights) and the overrides of O(rules)); the module sends ids.
   - Options left unset are not managed. Unset, empty and default values compare equal (for example
-    C(country_pools: {}) and session affinity attributes at Cloudflare's defaults), so a second run changes nothing.
+    an empty C(country_pools) and session affinity attributes at Cloudflare's defaults), so a second run changes nothing.
   - Everything is validated before any write (pools that exist, region, country and data centre codes, affinity
     TTL ranges per affinity type, header counts per plan, weights from 0 to 1, TTL only without proxying).
 author:
@@ -61,7 +61,7 @@ options:
       - V(off) (default_pools in order), V(geo) (region, country and data centre maps), V(random) (weighted by
         O(random_steering)), V(dynamic_latency) (lowest round-trip time; needs monitors), V(proximity) (pool
         coordinates), V(least_outstanding_requests), V(least_connections), or an empty string (Cloudflare's
-        default: V(geo) when a map is set, else V(off)).
+        default, which means V(geo) when a map is set, else V(off)).
     type: str
     choices: ["off", geo, random, dynamic_latency, proximity, least_outstanding_requests, least_connections, ""]
   session_affinity:
@@ -89,7 +89,7 @@ options:
         choices: [Auto, Always, Never]
       zero_downtime_failover:
         description:
-          - What happens to a session whose origin fails before the monitors notice (default V(none)):
+          - What happens to a session whose origin fails before the monitors notice (default V(none));
             V(temporary) serves another origin and keeps the session, V(sticky) moves the session (not with
             O(session_affinity=header)).
         type: str
