@@ -32,8 +32,8 @@ ORIGIN_REQUEST = {
     "tls_timeout": ("tlsTimeout", int),
 }
 ACCESS = {"aud_tag": ("audTag", list), "team_name": ("teamName", str), "required": ("required", bool)}
-WIRE_TO_OPTION = dict((wire, name) for name, (wire, _) in ORIGIN_REQUEST.items())
-ACCESS_WIRE_TO_OPTION = dict((wire, name) for name, (wire, _) in ACCESS.items())
+WIRE_TO_OPTION = dict((wire, name) for name, (wire, dummy) in ORIGIN_REQUEST.items())
+ACCESS_WIRE_TO_OPTION = dict((wire, name) for name, (wire, dummy) in ACCESS.items())
 
 SERVICE = re.compile(r"^(https?|tcp|ssh|rdp|smb|unix|unix\+tls)://\S+$|^unix(\+tls)?:/\S+$")
 HTTP_STATUS = re.compile(r"^http_status:([0-9]{3})$")

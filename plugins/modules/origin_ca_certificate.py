@@ -500,7 +500,7 @@ def main():
         private_key_path=dict(type="path"),
         csr=dict(type="str"),
         certificate_path=dict(type="path"),
-        private_key_mode=dict(type="str", default="0600"),
+        private_key_mode=dict(type="str", default="0600", no_log=False),
         certificate_mode=dict(type="str", default="0644"),
         owner=dict(type="str"),
         group=dict(type="str"),

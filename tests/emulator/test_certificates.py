@@ -153,8 +153,8 @@ def test_aop_hostname_certificates_and_associations(emulator, sdk):
 
 def test_aop_rejects_mismatched_key_and_foreign_hostname(emulator, sdk):
     zone = emulator.add_zone("example.com")
-    pem, _ = self_signed()
-    _, other_key = self_signed()
+    pem = self_signed()[0]
+    other_key = self_signed()[1]
     with pytest.raises(cloudflare.BadRequestError) as caught:
         sdk.origin_tls_client_auth.hostname_certificates.create(zone_id=zone["id"], certificate=pem,
                                                                 private_key=other_key)

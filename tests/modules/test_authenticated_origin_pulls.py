@@ -144,7 +144,7 @@ def test_check_mode_uploads_nothing(emulator, run_module, zone):
 
 def test_bad_input_refused_before_any_request(emulator, run_module, zone, tmp_path):
     cert, key = pair()
-    _, other_key = pair()
+    other_key = pair()[1]
     expired_cert, expired_key = pair(days=-1)
     cases = [
         ({"hostname": "app.other.net", "certificate": cert, "private_key": key}, "is not in zone example.com"),

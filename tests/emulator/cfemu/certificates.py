@@ -178,8 +178,8 @@ def revoke_certificate(req, st, certificate_id):
 
 def _aop(st, zone_id):
     st.zone(zone_id)
-    return st.coll(AOP).setdefault(zone_id, {"enabled": False, "zone_certs": {}, "hostname_certs": {},
-                                            "hostnames": {}})
+    empty = {"enabled": False, "zone_certs": {}, "hostname_certs": {}, "hostnames": {}}
+    return st.coll(AOP).setdefault(zone_id, empty)
 
 
 def _check_pair(certificate, private_key):
