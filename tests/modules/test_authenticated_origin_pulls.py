@@ -164,3 +164,14 @@ def test_bad_input_refused_before_any_request(emulator, run_module, zone, tmp_pa
         assert message in result["msg"], result["msg"]
         assert "".join(key.strip().splitlines()[1:-1])[:40] not in json.dumps(result)
     assert emulator.requests()["total"] == 0
+
+
+def test_missing_cryptography_fails_with_install_hint(emulator, run_module, zone, monkeypatch):
+    from ansible_collections.websoft9.cloudflare.plugins.module_utils import crypto_local
+    cert, key = pair()
+    monkeypatch.setattr(crypto_local, "HAS_CRYPTOGRAPHY", False)
+    result = run_module("authenticated_origin_pulls", {"zone": "example.com", "hostnames": [
+        {"hostname": "app.example.com", "certificate": cert, "private_key": key}]})
+    assert result["failed"] is True and "pip install 'cryptography>=3.3'" in result["msg"]
+    assert emulator.requests()["total"] == 0
+    assert run_module("authenticated_origin_pulls", {"zone": "example.com", "enabled": True})["changed"] is True

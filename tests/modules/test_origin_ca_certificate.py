@@ -237,3 +237,12 @@ def test_ambiguous_create_is_reconciled_without_duplicate(emulator, run_module, 
     assert result["changed"] is True, result
     assert len(emulator.api("GET", "/certificates?zone_id=" + zone["id"])["result"]) == 1
     assert emulator.requests()["by_route"]["POST /certificates"] == 1
+
+
+def test_missing_cryptography_fails_with_install_hint(emulator, run_module, zone, tmp_path, monkeypatch):
+    monkeypatch.setattr(crypto_local, "HAS_CRYPTOGRAPHY", False)
+    monkeypatch.setattr(crypto_local, "CRYPTOGRAPHY_IMPORT_ERROR", ImportError("No module named 'cryptography'"))
+    result = run_module("origin_ca_certificate", args(tmp_path))
+    assert result["failed"] is True
+    assert "cryptography" in result["msg"] and "pip install 'cryptography>=3.3'" in result["msg"]
+    assert emulator.requests()["total"] == 0
