@@ -138,6 +138,13 @@ bench-dns: venv
 	@echo "bench-dns: placeholder, not implemented yet"
 # === end bench-dns ===
 
+# === test-reliability (owner: dns modules) ===
+# DNS converges under 20% injected faults (429, 5xx before/after commit, dropped connections), fixed seeds.
+.PHONY: test-reliability
+test-reliability: venv collections-path
+	@start=$$SECONDS; $(BIN)/pytest -q -s tests/reliability; echo "[test-reliability] $$((SECONDS - start)) s"
+# === end test-reliability ===
+
 # === demo (owner: playbooks/demo) ===
 demo: venv
 	@echo "demo: placeholder, not implemented yet"
