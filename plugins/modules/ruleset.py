@@ -19,7 +19,7 @@ description:
   - Every rule is checked before anything is read or written, including the parameters specific to its action
     (for example C(action_parameters.id) only with C(action=execute); a block response status between 400 and
     499; redirect status 301, 302, 303, 307 or 308; rate limiting C(period) and C(characteristics)).
-  - Rules are compared by meaning: the fields the API adds (C(id), C(version), C(last_updated)) are ignored,
+  - Rules are compared by meaning. The fields the API adds (C(id), C(version), C(last_updated)) are ignored,
     C(enabled) defaults to true and C(description) to the empty string, numbers compare by value.
   - "Requests: the zone lookup, one C(GET .../rulesets/phases/{phase}/entrypoint) (a 404 means the phase has no
     rules yet) and, only when something differs, one C(PUT) of the whole entrypoint. Rules that exist keep their
