@@ -1,0 +1,166 @@
+"""playbooks/proxy.yml and playbooks/load_balancer.yml against the in-process emulator, twice.
+
+The inventory has the origin hosts (their hostvars feed the roles) but no play contacts them: every API task runs
+on localhost. The first run builds the zone, the second must report changed=0 and send no write request.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ZONE_FILE = os.path.join(os.path.dirname(ROOT), "shared", "data", "zones", "example.org.zone")
+
+HOSTS = """
+all:
+  children:
+    websoft9:
+      children:
+        websoft9_eu:
+          hosts:
+            w9-eu-1: {ansible_host: 10.232.0.10, origin_domains: [shop.example.org, app.example.org]}
+            w9-eu-2: {ansible_host: 10.232.0.11, origin_domains: [blog.example.org, app.example.org]}
+        websoft9_us:
+          hosts:
+            w9-us-1:
+              ansible_host: 10.232.0.12
+              proxy_origin_address6: "2001:db8:12::0:1"
+              origin_domains: [site.example.org, app.example.org, unrelated.example.net]
+"""
+
+GROUP_VARS = """
+cloudflare_api_token: "{token}"
+cloudflare_api_base_url: "{base}"
+cloudflare_certificate_dir: "{pki}"
+cloudflare_zones:
+  - name: example.org
+    zone_file: "{zone_file}"
+    records: [{{name: extra, type: TXT, content: "hello"}}]
+    load_balancer_hostnames: [app.example.org]
+proxy_ip_access_rules:
+  - {{value: 192.0.2.66, mode: block, notes: abuse}}
+  - {{value: T1, mode: managed_challenge}}
+load_balancer_pools:
+  - {{group: websoft9_eu, regions: [WEU, EEU], countries: [DE, FR]}}
+  - {{group: websoft9_us, regions: [ENAM, WNAM], countries: [US]}}
+"""
+
+RECAP = re.compile(r"^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+@pytest.fixture
+def inventory(emulator, tmp_path):
+    inv = tmp_path / "inventory"
+    (inv / "group_vars").mkdir(parents=True)
+    (inv / "hosts.yml").write_text(HOSTS)
+    zone_file = ZONE_FILE
+    if not os.path.exists(zone_file):  # a clone without ../shared: a small stand-in zone file
+        zone_file = str(tmp_path / "example.org.zone")
+        with open(zone_file, "w") as fh:
+            fh.write("$ORIGIN example.org.\n$TTL 3600\n@ IN A 192.0.2.10\nwww IN CNAME example.org.\n"
+                     "wordpress 1 IN A 192.0.2.12 ; cf_tags=cf-proxied:true\n")
+    (inv / "group_vars" / "all.yml").write_text(GROUP_VARS.format(
+        token=emulator.token, base=emulator.base_url, pki=tmp_path / "pki", zone_file=zone_file))
+    return inv
+
+
+def run(inventory, playbook):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
+                           os.path.join(ROOT, "playbooks", playbook)],
+                          env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+    ok, changed, unreachable, failed = map(int, RECAP.search(proc.stdout).groups())
+    return changed, proc.stdout
+
+
+def result(emulator, path):
+    body = emulator.api("GET", path)
+    assert body["success"], body
+    return body["result"]
+
+
+def test_proxy_playbook_twice(emulator, inventory, tmp_path):
+    changed, out = run(inventory, "proxy.yml")
+    assert changed > 0
+    zone = result(emulator, "/zones?name=example.org")[0]
+    zid = zone["id"]
+    settings = {s["id"]: s["value"] for s in result(emulator, "/zones/%s/settings" % zid)}
+    assert settings["ssl"] == "strict"
+    assert settings["always_use_https"] == "on"
+    assert settings["min_tls_version"] == "1.2"
+    hsts = settings["security_header"]["strict_transport_security"]
+    assert hsts["enabled"] is True and hsts["max_age"] == 31536000
+
+    records = result(emulator, "/zones/%s/dns_records?per_page=5000" % zid)
+    by_name = {}
+    for r in records:
+        by_name.setdefault((r["name"], r["type"]), []).append(r)
+    assert [r["content"] for r in by_name[("shop.example.org", "A")]] == ["10.232.0.10"]
+    assert by_name[("shop.example.org", "A")][0]["proxied"] is True
+    assert sorted(r["content"] for r in by_name[("app.example.org", "A")]) == ["10.232.0.10", "10.232.0.11",
+                                                                               "10.232.0.12"]
+    assert by_name[("site.example.org", "AAAA")][0]["content"] == "2001:db8:12::1"
+    assert ("unrelated.example.net", "A") not in by_name
+    assert ("extra.example.org", "TXT") in by_name
+    if os.path.exists(ZONE_FILE):
+        assert len(records) > 400
+        assert by_name[("wordpress.example.org", "A")][0]["proxied"] is True
+
+    refs = {}
+    for phase in ("http_request_firewall_managed", "http_request_firewall_custom", "http_ratelimit",
+                  "http_request_cache_settings"):
+        refs[phase] = [r["ref"] for r in result(emulator, "/zones/%s/rulesets/phases/%s/entrypoint" % (zid, phase))
+                       ["rules"]]
+    assert refs == {"http_request_firewall_managed": ["w9cf_cloudflare_managed"],
+                    "http_request_firewall_custom": ["w9cf_block_xmlrpc", "w9cf_block_secrets"],
+                    "http_ratelimit": ["w9cf_login_ratelimit"],
+                    "http_request_cache_settings": ["w9cf_cache_static"]}
+    rules = result(emulator, "/zones/%s/firewall/access_rules/rules" % zid)
+    assert sorted((r["mode"], r["configuration"]["value"]) for r in rules) == [("block", "192.0.2.66"),
+                                                                             ("managed_challenge", "T1")]
+    certificate = (tmp_path / "pki" / "example.org.origin.pem").read_text()
+    assert "BEGIN CERTIFICATE" in certificate
+    assert oct((tmp_path / "pki" / "example.org.origin.key").stat().st_mode & 0o777) == "0o600"
+
+    emulator.clear_requests()
+    changed, out = run(inventory, "proxy.yml")
+    assert changed == 0, out[-3000:]
+    assert emulator.requests()["writes"] == 0
+
+
+def test_load_balancer_playbook_twice(emulator, inventory):
+    changed, out = run(inventory, "load_balancer.yml")
+    assert changed > 0
+    account = emulator.account_id
+    monitors = result(emulator, "/accounts/%s/load_balancers/monitors" % account)
+    assert [(m["description"], m["type"], m["path"], m["header"]) for m in monitors] == [
+        ("example.org websoft9 origin health", "https", "/.well-known/origin-health", {"Host": ["app.example.org"]})]
+    pools = {p["name"]: p for p in result(emulator, "/accounts/%s/load_balancers/pools" % account)}
+    assert sorted(pools) == ["example-org-websoft9_eu", "example-org-websoft9_us"]
+    assert [o["address"] for o in pools["example-org-websoft9_eu"]["origins"]] == ["10.232.0.10", "10.232.0.11"]
+    assert pools["example-org-websoft9_us"]["monitor"] == monitors[0]["id"]
+    zid = result(emulator, "/zones?name=example.org")[0]["id"]
+    lbs = result(emulator, "/zones/%s/load_balancers" % zid)
+    assert [lb["name"] for lb in lbs] == ["app.example.org"]
+    lb = lbs[0]
+    eu, us = pools["example-org-websoft9_eu"]["id"], pools["example-org-websoft9_us"]["id"]
+    assert lb["default_pools"] == [eu, us] and lb["fallback_pool"] == us
+    assert lb["proxied"] is True and lb["steering_policy"] == "geo" and lb["session_affinity"] == "cookie"
+    assert lb["country_pools"] == {"DE": [eu, us], "FR": [eu, us], "US": [us, eu]}
+    assert lb["region_pools"]["ENAM"] == [us, eu]
+    # no app records in this topology (the load balancer answers for app.example.org)
+    assert result(emulator, "/zones/%s/dns_records?name=app.example.org" % zid) == []
+    assert emulator.control("POST", "/lb/steer", {"hostname": "app.example.org", "country": "US"})["pool"] == us
+    assert emulator.control("POST", "/lb/steer", {"hostname": "app.example.org", "country": "DE"})["pool"] == eu
+
+    emulator.clear_requests()
+    changed, out = run(inventory, "load_balancer.yml")
+    assert changed == 0, out[-3000:]
+    assert emulator.requests()["writes"] == 0
