@@ -19,7 +19,7 @@ description:
   - Everything is validated before any write (timeout shorter than interval, the port rules of each type, the
     fields only HTTP and HTTPS monitors take, status code patterns, headers).
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   description:
     description:

@@ -18,7 +18,7 @@ description:
   - Everything is validated before any write (pool name characters, weights from 0 to 1 in steps of 0.01,
     unique origin names, region codes, latitude with longitude, the monitor exists).
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   name:
     description:
@@ -434,4 +434,3 @@ def main():
 
 if __name__ == "__main__":
     main()
-

@@ -15,7 +15,7 @@ description:
   - A pool is healthy when it is enabled and at least C(minimum_origins) of its enabled origins are healthy;
     disabled pools and origins count as unhealthy.
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   pool:
     description:

@@ -18,7 +18,7 @@ description:
   - Everything is validated before any write (pools that exist, region, country and data centre codes, affinity
     TTL ranges per affinity type, header counts per plan, weights from 0 to 1, TTL only without proxying).
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   zone:
     description: The zone, by name or id.

@@ -110,7 +110,7 @@ def test_timeout_checked_against_existing_interval(emulator, run_module):
 
 
 def test_duplicate_description_fails_clearly(emulator, run_module):
-    for _ in range(2):
+    for _i in range(2):
         emulator.api("POST", MONITORS.format(emulator.account_id), {"description": "twin"})
     emulator.clear_requests()
     result = run_module("lb_monitor", {"description": "twin", "account_id": emulator.account_id})

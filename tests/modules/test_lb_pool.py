@@ -126,7 +126,7 @@ def test_validation_before_any_write(emulator, run_module, extra, message):
 def test_create_needs_origins_and_duplicate_names_fail(emulator, run_module):
     result = run_module("lb_pool", {"name": "empty", "account_id": emulator.account_id})
     assert result["failed"] is True and "origins: at least one origin is required" in result["msg"]
-    for _ in range(2):
+    for _i in range(2):
         emulator.api("POST", POOLS.format(emulator.account_id),
                      {"name": "twin", "origins": [{"name": "a", "address": "192.0.2.1"}]})
     emulator.clear_requests()

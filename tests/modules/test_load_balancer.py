@@ -223,7 +223,7 @@ def test_empty_policy_means_geo_with_maps_else_off(emulator, run_module, setup):
 def test_steering_random_follows_weights_and_seed(emulator, run_module, setup):
     lb(run_module, emulator, steering_policy="random", default_pools=["eu", "us"],
        random_steering={"default_weight": 1, "pool_weights": {"eu": 0.25}})
-    picks = [steer(emulator, seed=7)["pool_name"] for _ in range(200)]
+    picks = [steer(emulator, seed=7)["pool_name"] for _i in range(200)]
     share = picks.count("eu") / 200.0
     assert 0.1 < share < 0.35, share
     emulator.reset()
@@ -231,11 +231,11 @@ def test_steering_random_follows_weights_and_seed(emulator, run_module, setup):
 
 def test_steering_random_is_reproducible_with_a_seed(emulator, run_module, setup):
     lb(run_module, emulator, steering_policy="random")
-    first = [steer(emulator, seed="s")["pool_name"] for _ in range(10)]
+    first = [steer(emulator, seed="s")["pool_name"] for _i in range(10)]
     lb(run_module, emulator, state="absent")
     emulator.state.data["lb_sim"] = {}
     lb(run_module, emulator, steering_policy="random")
-    assert [steer(emulator, seed="s")["pool_name"] for _ in range(10)] == first
+    assert [steer(emulator, seed="s")["pool_name"] for _i in range(10)] == first
 
 
 def test_steering_dynamic_latency_uses_probe_rtt(emulator, run_module, setup):
@@ -260,7 +260,7 @@ def test_steering_proximity(emulator, run_module, setup):
 @pytest.mark.parametrize("policy", ["least_outstanding_requests", "least_connections"])
 def test_steering_least_spreads_by_weight(emulator, run_module, setup, policy):
     lb(run_module, emulator, steering_policy=policy, random_steering={"pool_weights": {"eu": 0.5, "us": 1}})
-    picks = [steer(emulator)["pool_name"] for _ in range(30)]
+    picks = [steer(emulator)["pool_name"] for _i in range(30)]
     assert picks.count("us") == 20 and picks.count("eu") == 10
 
 
@@ -269,7 +269,7 @@ def test_origin_steering_and_weights(emulator, run_module, setup):
                            "origins": [{"name": "eu-1", "address": "192.0.2.1"},
                                        {"name": "eu-2", "address": "192.0.2.2"}]})
     lb(run_module, emulator, default_pools=["eu"], fallback_pool="eu")
-    same = set(steer(emulator, client_ip="198.51.100.7")["origin"] for _ in range(5))
+    same = set(steer(emulator, client_ip="198.51.100.7")["origin"] for _i in range(5))
     assert len(same) == 1
     run_module("lb_pool", {"name": "eu", "origin_steering": {"policy": "random"}, "account_id": emulator.account_id,
                            "origins": [{"name": "eu-1", "address": "192.0.2.1", "weight": 0},

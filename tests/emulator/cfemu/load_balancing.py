@@ -623,7 +623,7 @@ def _check_steering(st, account_id, zone, body, where=""):
         raise _bad("%ssession_affinity is invalid" % where, "/session_affinity")
     ttl = body.get("session_affinity_ttl")
     if ttl is not None and affinity in AFFINITY_TTL:
-        low, high, _ = AFFINITY_TTL[affinity]
+        low, high, _default = AFFINITY_TTL[affinity]
         if not low <= ttl <= high:
             raise _bad("%ssession_affinity_ttl must be between %d and %d for session_affinity %s"
                        % (where, low, high, affinity), "/session_affinity_ttl")
@@ -867,8 +867,8 @@ def _http_check(st, mon, ip, port, host_header, timeout, pool_id):
         finally:
             conn.close()
         if mon.get("follow_redirects") and 300 <= code < 400 and location:
-            parts = urllib.parse.urlsplit(urllib.parse.urljoin("%s://%s:%d%s" % ("https" if https else "http", host,
-                                                                               port, path), location))
+            here = "%s://%s:%d%s" % ("https" if https else "http", host, port, path)
+            parts = urllib.parse.urlsplit(urllib.parse.urljoin(here, location))
             next_ip, reason = _probe_target(st, parts.hostname or "")
             if next_ip is None:
                 return False, "redirect to %s refused: %s" % (parts.hostname, reason), code
@@ -1003,7 +1003,7 @@ def control_probe(req, st):
     cap = min(float(body.get("timeout_cap", 5.0)), 10.0)
     started = time.monotonic()
     report = {}
-    for _ in range(rounds):
+    for _round in range(rounds):
         report = probe_round(st, body.get("pool"), cap)
     return {"rounds": rounds, "elapsed_ms": round((time.monotonic() - started) * 1000.0, 1), "pools": report}
 
@@ -1488,10 +1488,11 @@ def control_steer(req, st):
             return answer
         origin, why = enabled[0], "no healthy origin: first enabled origin of the fallback pool"
     if _failing(ctx, origin):
-        other, _ = _pick_origin(st, lb, pool, ctx, exclude=_failing_names(ctx, pool))
+        other, _why = _pick_origin(st, lb, pool, ctx, exclude=_failing_names(ctx, pool))
         if other is None and (cfg.get("adaptive_routing") or {}).get("failover_across_pools"):
             for pool_id in [t["pool"] for t in tried if t["healthy"] and t["pool"] != pool["id"]]:
-                other, _ = _pick_origin(st, lb, pools[pool_id], ctx, exclude=_failing_names(ctx, pools[pool_id]))
+                other, _why = _pick_origin(st, lb, pools[pool_id], ctx,
+                                           exclude=_failing_names(ctx, pools[pool_id]))
                 if other is not None:
                     pool = pools[pool_id]
                     reason += "; failover_across_pools"
