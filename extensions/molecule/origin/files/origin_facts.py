@@ -34,4 +34,18 @@ else:
     facts["docker_calls"] = [json.loads(line) for line in (read("/var/log/w9cf-docker.log") or "").splitlines()]
     facts["npm_requests"] = (read("/var/log/w9cf-npm-requests.log") or "").splitlines()
 facts["app_log"] = read("/var/log/nginx/w9cf-app.log") or ""
+if os.path.isdir("/etc/cloudflared"):
+    pid = run("systemctl", "show", "-p", "MainPID", "--value", "cloudflared.service")["out"].strip()
+    tun = {"active": run("systemctl", "is-active", "cloudflared.service")["out"].strip(),
+           "enabled": run("systemctl", "is-enabled", "cloudflared.service")["out"].strip(),
+           "config": read("/etc/cloudflared/config.yml"),
+           "unit": read("/etc/systemd/system/cloudflared.service"),
+           "modes": {f: oct(os.stat(os.path.join("/etc/cloudflared", f)).st_mode & 0o777)
+                     for f in os.listdir("/etc/cloudflared")}}
+    if pid and pid != "0":
+        with open("/proc/%s/cmdline" % pid, "rb") as fh:
+            tun["argv"] = [a.decode() for a in fh.read().split(b"\0") if a]
+        tun["journal"] = run("journalctl", "-u", "cloudflared.service", "-o", "cat", "--no-pager", "-n", "5")["out"]
+        tun["user"] = run("ps", "-o", "user=", "-p", pid)["out"].strip()
+    facts["tunnel"] = tun
 print(json.dumps(facts))
