@@ -250,3 +250,31 @@ def test_create_is_reconciled_after_ambiguous_failure(emulator, run_module):
     assert result["changed"] is True, result
     assert len(tunnels(emulator)) == 1
     assert emulator.requests()["by_route"]["POST /accounts/{account_id}/cfd_tunnel"] == 1
+
+
+def test_tunnel_info(emulator, run_module):
+    acc = {"account_id": emulator.account_id}
+    web = run_module("tunnel", base(ingress=INGRESS, **acc))["tunnel"]
+    local = run_module("tunnel", {"name": "local1", "config_src": "local", "account_id": emulator.account_id})
+    run_module("tunnel", {"name": "gone", "account_id": emulator.account_id})
+    run_module("tunnel", {"name": "gone", "state": "absent", "account_id": emulator.account_id})
+    emulator.control("POST", "/tunnels/%s/connect" % web["id"])
+    emulator.clear_requests()
+    everything = run_module("tunnel_info", dict(configuration=True, connectors=True, **acc))
+    assert everything["changed"] is False
+    assert [t["name"] for t in everything["tunnels"]] == ["web1", "local1"]
+    first = everything["tunnels"][0]
+    assert first["status"] == "healthy" and first["cname_target"] == web["id"] + ".cfargotunnel.com"
+    assert first["ingress"][0] == {"hostname": "app.example.com", "service": "http://localhost:8080"}
+    assert first["config_version"] == 1
+    assert len(first["connectors"]) == 1 and len(first["connectors"][0]["conns"]) == 1
+    assert "ingress" not in everything["tunnels"][1] and everything["tunnels"][1]["connectors"] == []
+    # one list, one configuration (remotely managed only), one connectors read (only the connected tunnel)
+    assert emulator.requests()["total"] == 3
+    by_name = run_module("tunnel_info", dict(name="local1", **acc))
+    assert [t["id"] for t in by_name["tunnels"]] == [local["tunnel"]["id"]]
+    by_id = run_module("tunnel_info", dict(id=web["id"], **acc))
+    assert [t["name"] for t in by_id["tunnels"]] == ["web1"]
+    deleted = run_module("tunnel_info", dict(include_deleted=True, name="gone", **acc))
+    assert len(deleted["tunnels"]) == 1 and deleted["tunnels"][0]["deleted_at"]
+    assert run_module("tunnel_info", dict(name="gone", **acc))["tunnels"] == []
