@@ -75,7 +75,7 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
   log "not a git work tree: copying everything but .git, .venv, .build, tests/output, .ansible and caches"
   list_files() {
-    find . \( -name .git -o -name .venv -o -name .build -o -name .ansible -o -path ./tests/output \
+    find . \( -name .git -o -name .venv -o -name '.venv-*' -o -name .build -o -name .ansible -o -path ./tests/output \
       -o -name __pycache__ -o -name .pytest_cache \) -prune -o \( -type f -o -type l \) -printf '%P\0'
   }
 fi
