@@ -68,6 +68,7 @@ import urllib.parse
 import urllib.request
 
 from .core import CFError, Paged, control_route, route
+from . import origin_pull
 
 MONITORS = "lb_monitors"
 POOLS = "lb_pools"
@@ -850,12 +851,9 @@ def _http_check(st, mon, ip, port, host_header, timeout, pool_id):
     for _hop in range(6):
         ip, port, path = target
         host = "[%s]" % ip if ":" in ip else ip
-        if https:
-            context = ssl.create_default_context()
-            if mon.get("allow_insecure"):
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-            conn = http.client.HTTPSConnection(host.strip("[]"), port, timeout=timeout, context=context)
+        if https:  # SNI = Host, trust of the emulator's Origin CA, origin-pull client certificate
+            conn = origin_pull.https_connection(st, host.strip("[]"), port, headers["Host"], timeout,
+                                                mon.get("allow_insecure"))
         else:
             conn = http.client.HTTPConnection(host.strip("[]"), port, timeout=timeout)
         try:
