@@ -102,8 +102,9 @@ class RuleError(ValueError):
 
 
 def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool) or (
-        isinstance(value, float) and value == int(value))
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
 class _Checker(object):
@@ -443,10 +444,15 @@ def canonical_rule(rule):
         params = dict(params)
         params.pop("version")
         out["action_parameters"] = params
+    if out.get("action") == "skip" and out.get("logging") == {"enabled": True}:
+        out.pop("logging")  # skip rules log matches unless told not to
     rl = out.get("ratelimit")
-    if isinstance(rl, dict) and rl.get("requests_to_origin") is False:
+    if isinstance(rl, dict):
         rl = dict(rl)
-        rl.pop("requests_to_origin")
+        if rl.get("requests_to_origin") is False:
+            rl.pop("requests_to_origin")
+        if _is_int(rl.get("mitigation_timeout")) and rl["mitigation_timeout"] == 0:
+            rl.pop("mitigation_timeout")
         out["ratelimit"] = rl
     return _canon(out)
 

@@ -255,9 +255,9 @@ class IPAccessRule(Resource):
         return {"mode": self.mode, "notes": self.module.params["notes"]}
 
     def create(self, body):
-        payload = {"configuration": {"target": self.target, "value": self.value}, "mode": body["mode"]}
-        if body.get("notes") is not None:
-            payload["notes"] = body["notes"]
+        # notes is required on create in the OpenAPI description (optional in the SDK): always sent
+        payload = {"configuration": {"target": self.target, "value": self.value}, "mode": body["mode"],
+                   "notes": body.get("notes") or ""}
         return self.cf.post(self.path, payload, what=self.what, reconcile=self.find)
 
     def update(self, actual, body, changed_fields):

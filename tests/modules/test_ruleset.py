@@ -298,3 +298,35 @@ def test_put_retried_after_5xx_is_safe(emulator, run_module, zone):
     assert result["changed"] is True
     stored = _entrypoint(emulator, zone, "http_request_firewall_custom")["result"]
     assert [r["ref"] for r in stored["rules"]] == ["block_login", "challenge_admin", "log_api"]
+
+
+def test_server_defaults_do_not_cause_changes(emulator, run_module, zone):
+    rules = [{"ref": "skip_waf_for_office", "expression": "(ip.src in {192.0.2.0/24})", "action": "skip",
+              "action_parameters": {"ruleset": "current"}}]
+    assert run_module("ruleset", _args(rules))["changed"] is True
+    stored = _entrypoint(emulator, zone, "http_request_firewall_custom")["result"]["rules"][0]
+    assert stored["logging"] == {"enabled": True}  # added by the API
+    emulator.clear_requests()
+    assert run_module("ruleset", _args(rules))["changed"] is False
+    no_log = copy.deepcopy(rules)
+    no_log[0]["logging"] = {"enabled": False}
+    assert run_module("ruleset", _args(no_log))["changed"] is True
+    assert run_module("ruleset", _args(no_log))["changed"] is False
+
+    limit = [{"ref": "api", "expression": "true", "action": "managed_challenge",
+              "ratelimit": {"characteristics": ["cf.colo.id", "ip.src"], "period": 60, "requests_per_period": 100}}]
+    assert run_module("ruleset", _args(limit, phase="http_ratelimit"))["changed"] is True
+    stored = _entrypoint(emulator, zone, "http_ratelimit")["result"]["rules"][0]["ratelimit"]
+    assert stored["requests_to_origin"] is False and stored["mitigation_timeout"] == 0
+    assert run_module("ruleset", _args(limit, phase="http_ratelimit"))["changed"] is False
+
+
+def test_removing_a_field_is_a_change(emulator, run_module, zone):
+    run_module("ruleset", _args(CUSTOM))
+    plain = copy.deepcopy(CUSTOM)
+    del plain[0]["action_parameters"]
+    result = run_module("ruleset", _args(plain))
+    assert result["changed"] is True and result["updated"] == ["block_login"]
+    stored = _entrypoint(emulator, zone, "http_request_firewall_custom")["result"]["rules"][0]
+    assert "action_parameters" not in stored
+    assert run_module("ruleset", _args(plain))["changed"] is False

@@ -3,7 +3,8 @@
 Behaviour modelled on the SDK's ruleset models and the API's documented rules: a PUT to an entrypoint creates it
 on first use and bumps its version; a rule sent with the ref (or id) of an existing rule keeps that rule's id;
 a rule without ref gets ref = id; enabled defaults to true; execute rules are returned with
-``action_parameters.version: "latest"``; unknown fields are refused (third-party report: "unknown field kind").
+``action_parameters.version: "latest"``, skip rules with ``logging: {enabled: true}``, rate limits with
+``requests_to_origin: false`` and ``mitigation_timeout: 0`` when not sent; unknown fields are refused (third-party report: "unknown field kind").
 Validation errors are HTTP 400 with code 20021 and a JSON pointer (emulator's choice of code).
 """
 from __future__ import annotations
@@ -177,6 +178,12 @@ def _put_entrypoint(req, st, kind, owner_id, phase):
             raise _bad("rule id %s does not exist in this ruleset" % rule["id"], "/rules")
         new = dict((k, v) for k, v in rule.items() if k not in ("id", "position"))
         new.setdefault("enabled", True)
+        if new.get("action") == "skip":
+            new.setdefault("logging", {"enabled": True})
+        if isinstance(new.get("ratelimit"), dict):
+            new["ratelimit"] = dict(new["ratelimit"])
+            new["ratelimit"].setdefault("requests_to_origin", False)
+            new["ratelimit"].setdefault("mitigation_timeout", 0)
         if new.get("action") == "execute":
             new["action_parameters"] = dict(new["action_parameters"])
             new["action_parameters"].setdefault("version", "latest")
