@@ -18,7 +18,7 @@ description:
     certificate is recognised by its content, so an unchanged task uploads nothing.
   - Everything is read and validated first; then only what differs is written.
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   zone:
     description:

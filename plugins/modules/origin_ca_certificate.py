@@ -21,7 +21,7 @@ description:
   - When O(certificate_path) already holds such a certificate, one request (a read of that certificate) is all an
     unchanged run costs.
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   state:
     description:

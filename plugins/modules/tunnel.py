@@ -17,7 +17,7 @@ description:
     C(<hostname> -> <tunnel id>.cfargotunnel.com) for every ingress hostname.
   - Every option is validated before anything is written. A second run of an unchanged task only reads.
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   name:
     description:

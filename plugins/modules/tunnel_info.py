@@ -14,7 +14,7 @@ description:
     connections, and optionally their remote ingress configuration and connectors.
   - Useful to wait until C(cloudflared) has connected (RV(tunnels[].status) becomes V(healthy)).
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   name:
     description:
