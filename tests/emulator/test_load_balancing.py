@@ -3,6 +3,12 @@ every call (wire aliases: monitor ``timeout``, origin header ``Host``), server d
 back sorted by name, and the API's validation rules answer 400 before anything is stored."""
 from __future__ import annotations
 
+import datetime
+import socket
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import cloudflare
 import pytest
 
@@ -199,3 +205,164 @@ def test_pop_pools_on_enterprise(emulator, lb_env):
     answer = raw(emulator, "POST", "/zones/%s/load_balancers" % zone["id"], body)
     assert answer["success"] is True, answer
     assert answer["result"]["session_affinity_ttl"] == 1800
+
+
+# --- real probes: protocols and monitor options -------------------------------------------------------------------
+
+
+class _Server(object):
+    """A tiny HTTP(S) origin on a loopback address: ``routes`` maps a path to (status, headers, body); the first
+    ``drop`` connections are closed without an answer."""
+
+    def __init__(self, address="127.0.0.5", routes=None, tls=None, drop=0):
+        self.routes = routes or {"/": (200, {}, b"ok")}
+        self.seen = []
+        self.drop = drop
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                server.seen.append((self.command, self.path, self.headers.get("Host"),
+                                    self.headers.get("X-Probe"), self.headers.get("User-Agent")))
+                if server.drop > 0:
+                    server.drop -= 1
+                    self.close_connection = True
+                    return
+                status, headers, body = server.routes.get(self.path, (404, {}, b"missing"))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            do_GET = do_HEAD = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer((address, 0), Handler)
+        self.httpd.daemon_threads = True
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.address, self.port = self.httpd.server_address[:2]
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _self_signed(tmp_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "origin.test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_file), str(key_file)
+
+
+def _probe_one(emulator, acc, monitor, origin, rounds=1):
+    mon = raw(emulator, "POST", mon_path(acc), monitor)
+    assert mon["success"] is True, mon
+    pool = raw(emulator, "POST", pool_path(acc), {"name": "probe-%s" % mon["result"]["id"][:8],
+                                                  "monitor": mon["result"]["id"], "origins": [origin]})
+    assert pool["success"] is True, pool
+    report = emulator.control("POST", "/lb/probe", {"rounds": rounds, "timeout_cap": 1,
+                                                    "pool": pool["result"]["id"]})
+    return report["pools"][pool["result"]["id"]]["origins"][origin["name"]]
+
+
+def test_https_probe_verifies_certificates_unless_allow_insecure(emulator, acc, tmp_path):
+    server = _Server(tls=_self_signed(tmp_path))
+    try:
+        origin = {"name": "tls", "address": server.address, "port": server.port}
+        strict = _probe_one(emulator, acc, {"type": "https", "description": "strict", "retries": 0}, origin)
+        assert strict["healthy"] is False and "CERTIFICATE_VERIFY_FAILED" in strict["failure_reason"]
+        loose = _probe_one(emulator, acc, {"type": "https", "description": "loose", "allow_insecure": True}, origin)
+        assert loose["healthy"] is True and loose["response_code"] == 200
+    finally:
+        server.close()
+
+
+def test_http_probe_method_path_headers_and_redirects(emulator, acc):
+    server = _Server(routes={"/": (302, {"Location": "/ok"}, b""), "/ok": (200, {}, b"All Good"),
+                             "/away": (301, {"Location": "http://192.0.2.1/"}, b"")})
+    try:
+        origin = {"name": "o", "address": server.address, "port": server.port}
+        plain = _probe_one(emulator, acc, {"description": "plain", "retries": 0}, origin)
+        assert plain["healthy"] is False and plain["failure_reason"].startswith("HTTP 302 does not match")
+        follow = _probe_one(emulator, acc, {"description": "follow", "follow_redirects": True,
+                                            "expected_body": "all good", "method": "GET",
+                                            "header": {"Host": ["probe.example.com"], "X-Probe": ["1"]}}, origin)
+        assert follow["healthy"] is True
+        assert server.seen[-1][:4] == ("GET", "/ok", "probe.example.com", "1")
+        assert "Cloudflare-Traffic-Manager" in server.seen[-1][4]
+        away = _probe_one(emulator, acc, {"description": "away", "path": "/away", "follow_redirects": True}, origin)
+        assert away["healthy"] is False and "redirect to 192.0.2.1 refused" in away["failure_reason"]
+        head = _probe_one(emulator, acc, {"description": "head", "method": "HEAD", "path": "/ok",
+                                          "expected_codes": "2xx"}, origin)
+        assert head["healthy"] is True and server.seen[-1][0] == "HEAD"
+    finally:
+        server.close()
+
+
+def test_retries_and_consecutive_down(emulator, acc):
+    server = _Server(routes={"/": (200, {}, b"ok")}, drop=2)
+    try:
+        origin = {"name": "o", "address": server.address, "port": server.port}
+        assert _probe_one(emulator, acc, {"description": "r1", "retries": 1}, origin)["healthy"] is False
+        server.drop = 2
+        assert _probe_one(emulator, acc, {"description": "r2", "retries": 2}, origin)["healthy"] is True
+        server.routes["/"] = (500, {}, b"")
+        mon = raw(emulator, "POST", mon_path(acc), {"description": "cd", "consecutive_down": 2})["result"]
+        pool = raw(emulator, "POST", pool_path(acc), {"name": "cd", "monitor": mon["id"],
+                                                      "origins": [origin]})["result"]
+        states = []
+        for _round in range(2):
+            report = emulator.control("POST", "/lb/probe", {"pool": pool["id"], "timeout_cap": 1})
+            states.append(report["pools"][pool["id"]]["healthy"])
+        assert states == [True, False]
+    finally:
+        server.close()
+
+
+def test_tcp_and_smtp_probes(emulator, acc):
+    listener = socket.socket()
+    listener.bind(("127.0.0.6", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+
+    def serve():
+        while True:
+            try:
+                conn, _addr = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"220 mail.test ESMTP\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        origin = {"name": "o", "address": "127.0.0.6"}
+        assert _probe_one(emulator, acc, {"description": "tcp", "type": "tcp", "port": port}, origin)["healthy"]
+        assert _probe_one(emulator, acc, {"description": "smtp", "type": "smtp", "port": port}, origin)["healthy"]
+        closed = _probe_one(emulator, acc, {"description": "closed", "type": "tcp", "port": 1, "retries": 0}, origin)
+        assert closed["healthy"] is False
+        icmp = _probe_one(emulator, acc, {"description": "icmp", "type": "icmp_ping"}, origin)
+        assert icmp["probed"] is False and "not simulated" in icmp["failure_reason"]
+    finally:
+        listener.close()
