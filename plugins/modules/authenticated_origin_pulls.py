@@ -314,8 +314,9 @@ class AOP(object):
         result.update(changed=bool(self.changed_fields), changed_fields=self.changed_fields, hostnames=views_after,
                       uploaded=self.uploaded, deleted=self.deleted)
         if self.module._diff:
-            before["hostnames"] = views_before
-            after["hostnames"] = views_after
+            if self.entries:
+                before["hostnames"] = views_before
+                after["hostnames"] = views_after
             result["diff"] = {"before": before, "after": after}
         self.module.exit_json(**result)
 

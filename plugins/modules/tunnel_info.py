@@ -133,7 +133,7 @@ def main():
         query["name"] = p["name"]
     if p["id"]:
         query["uuid"] = p["id"]
-    tunnels = cf.list(base, query=query, what="tunnels", per_page=100)
+    tunnels = cf.list(base, query=query, what="tunnels", per_page=50)
     if p["name"]:
         tunnels = [t for t in tunnels if t.get("name") == p["name"]]
     if p["id"]:
