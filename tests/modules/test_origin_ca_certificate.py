@@ -246,3 +246,23 @@ def test_missing_cryptography_fails_with_install_hint(emulator, run_module, zone
     assert result["failed"] is True
     assert "cryptography" in result["msg"] and "pip install 'cryptography>=3.3'" in result["msg"]
     assert emulator.requests()["total"] == 0
+
+
+def test_certificate_revoked_elsewhere_is_replaced(emulator, run_module, zone, tmp_path):
+    first = run_module("origin_ca_certificate", args(tmp_path))
+    emulator.api("DELETE", "/certificates/" + first["certificate"]["id"])
+    emulator.clear_requests()
+    again = run_module("origin_ca_certificate", args(tmp_path))
+    assert again["changed"] is True
+    assert again["certificate"]["id"] != first["certificate"]["id"]
+    assert emulator.requests()["by_route"] == {"GET /certificates/{certificate_id}": 1, "GET /zones": 1,
+                                               "GET /certificates": 1, "POST /certificates": 1}
+    assert (tmp_path / "site.pem").read_text() == again["certificate"]["certificate"]
+
+
+def test_unreadable_certificate_file_is_replaced_with_a_warning(emulator, run_module, zone, tmp_path):
+    first = run_module("origin_ca_certificate", args(tmp_path))
+    (tmp_path / "site.pem").write_text("garbage")
+    again = run_module("origin_ca_certificate", args(tmp_path))
+    assert again["changed"] is True and again["certificate"]["id"] == first["certificate"]["id"]
+    assert (tmp_path / "site.pem").read_text() == first["certificate"]["certificate"]
