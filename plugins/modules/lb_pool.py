@@ -16,7 +16,8 @@ description:
   - Options left unset are not managed; unset, empty and default values compare equal, so a second run of the
     same task changes nothing.
   - Everything is validated before any write (pool name characters, weights from 0 to 1 in steps of 0.01,
-    unique origin names, region codes, latitude with longitude, the monitor exists).
+    unique origin names, region codes, latitude with longitude, the monitor exists; in check mode a monitor that
+    does not exist yet is a warning, as an earlier task of the play may create it).
 author:
   - websoft9.cloudflare contributors (@websoft9)
 options:
@@ -311,9 +312,12 @@ class Pool(Resource):
             path = self.path.replace("/pools", "/monitors")
             monitors = Index(self.cf.get(path, what="monitors") or [], "description", "monitor")
             found, error = monitors.find(ref)
-            if error:
+            if error and self.module.check_mode and error.endswith("does not exist"):
+                self.module.warn("monitor: %s (check mode: assuming an earlier task creates it)" % error)
+            elif error:
                 self.module.fail_json(msg="monitor: %s" % error)
-            body["monitor"] = found["id"]
+            else:
+                body["monitor"] = found["id"]
         return body
 
     def changed_fields(self, desired, actual):

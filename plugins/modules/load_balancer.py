@@ -17,6 +17,7 @@ description:
     an empty C(country_pools) and session affinity attributes at Cloudflare's defaults), so a second run changes nothing.
   - Everything is validated before any write (pools that exist, region, country and data centre codes, affinity
     TTL ranges per affinity type, header counts per plan, weights from 0 to 1, TTL only without proxying).
+    In check mode a pool that does not exist yet is a warning, as an earlier task of the play may create it.
 author:
   - websoft9.cloudflare contributors (@websoft9)
 options:
@@ -456,6 +457,11 @@ class LoadBalancer(Resource):
         for index, rule in enumerate(body.get("rules") or []):
             if rule.get("overrides"):
                 resolve_pool_refs(rule["overrides"], pools, errors, where="rules[%d].overrides." % index)
+        if errors and self.module.check_mode and all(e.endswith("does not exist") for e in errors):
+            # In check mode the pools may be planned by an earlier task of the same play.
+            for error in errors:
+                self.module.warn("%s (check mode: assuming an earlier task creates it)" % error)
+            errors = []
         if errors:
             self.fail(errors)
         merged = self.merged(actual, body)

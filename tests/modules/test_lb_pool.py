@@ -152,3 +152,18 @@ def test_delete_of_monitor_in_use_is_refused(emulator, run_module):
     run_module("lb_pool", _args(emulator, monitor="used"))
     result = run_module("lb_monitor", {"id": mon["id"], "state": "absent", "account_id": emulator.account_id})
     assert result["failed"] is True and "referenced by pool(s) websoft9-eu" in result["msg"]
+
+
+def test_check_mode_accepts_a_monitor_planned_earlier(emulator, run_module):
+    result = run_module("lb_pool", _args(emulator, monitor="not-yet"), check_mode=True)
+    assert result["changed"] is True and "not-yet" in str(result["warnings"])
+    assert emulator.requests()["writes"] == 0
+
+
+def test_lost_create_answer_is_reconciled_not_duplicated(emulator, run_module):
+    emulator.faults([{"kind": "error_after", "method": "POST", "path": "/load_balancers/pools$", "times": 1,
+                      "status": 502}])
+    result = run_module("lb_pool", _args(emulator))
+    assert result["changed"] is True, result
+    assert len(_pools(emulator)) == 1
+    assert emulator.requests()["by_route"]["POST /accounts/{account_id}/load_balancers/pools"] == 1

@@ -350,3 +350,11 @@ def test_adaptive_routing_failover_across_pools(emulator, run_module, setup):
     assert answer["pool_name"] == "us" and answer["error"] is None
     lb(run_module, emulator, adaptive_routing={"failover_across_pools": False})
     assert steer(emulator, failing=["eu-1", "eu-2"])["error"] == "522"
+
+
+def test_check_mode_accepts_pools_planned_earlier(emulator, run_module, setup):
+    result = run_module("load_balancer", {"zone": "example.com", "name": "new", "default_pools": ["future"],
+                                          "fallback_pool": "future", "account_id": emulator.account_id},
+                        check_mode=True)
+    assert result["changed"] is True and "future" in str(result["warnings"])
+    assert emulator.requests()["writes"] == 0
