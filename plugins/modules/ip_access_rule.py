@@ -18,7 +18,7 @@ description:
   - "Requests: the zone lookup (zone level), one filtered listing to find the rule, then at most one create,
     update (mode and notes only) or delete."
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   zone:
     description:

@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Declares the rules of a zone's entrypoint ruleset for one phase (custom firewall rules, rate limiting rules,
     cache rules, managed WAF deployment, redirects, header and URL transforms, origin rules, configuration rules).
-  - Each rule is identified by its O(rules[].ref). Rules are kept in the order given.
+  - Each rule is identified by its C(ref). Rules are kept in the order given.
   - Rules already in the phase that the task does not list are kept where they are, unless O(purge=true), which
     removes them. The listed rules take the places the listed rules that already exist hold, in the order given;
     listed rules beyond those places come right after the last of them (at the end when none exists yet).
@@ -25,7 +25,7 @@ description:
     rules yet) and, only when something differs, one C(PUT) of the whole entrypoint. Rules that exist keep their
     ids (the C(id) is sent back with the rule)."
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   zone:
     description: The zone's name or id.

@@ -15,16 +15,16 @@ description:
   - Every value is checked against what that setting accepts before anything is written; the error names the
     setting.
   - Only the settings whose current value differs are written. Values are compared by meaning; for settings whose
-    value is an object (O(settings.security_header), O(settings.nel), O(settings.aegis),
-    O(settings.automatic_platform_optimization)) only the sub-keys given are compared and changed, the others
-    keep their current values; V(10) equals V(10.0); the order of O(settings.ciphers) does not matter.
+    value is an object (C(security_header), C(nel), C(aegis),
+    C(automatic_platform_optimization)) only the sub-keys given are compared and changed, the others
+    keep their current values; V(10) equals V(10.0); the order of C(ciphers) does not matter.
   - "Requests: the zone lookup, one read of all settings (C(GET /zones/{id}/settings), Cloudflare's
     \"Get all Zone settings\"; a setting missing from that listing, such as C(ssl_recommender), is read on its
     own), and at most one write (C(PATCH /zones/{id}/settings) with the changed settings as C(items);
     C(ssl_recommender) is written on its own endpoint). If the aggregate endpoints are refused (HTTP 404, 405
     or 501), the module falls back to one C(GET)/C(PATCH /zones/{id}/settings/{setting}) per setting."
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   zone:
     description:
@@ -68,7 +68,7 @@ extends_documentation_fragment:
 notes:
   - A setting that the zone's plan does not allow changing (C(editable) false) is refused before any write when
     its value would change.
-  - The module does not reset settings it is not given; there is no O(state).
+  - The module does not reset settings it is not given; there is no C(state) option.
 """
 
 EXAMPLES = r"""

@@ -83,8 +83,8 @@ def test_paging_and_filters(client, emulator, zone):
     one = list(client.firewall.access_rules.list(zone_id=zone["id"], configuration={
         "target": "ip", "value": "198.18.0.7"}))
     assert [r.configuration.value for r in one] == ["198.18.0.7"]
-    country = list(client.firewall.access_rules.list(zone_id=zone["id"], configuration={"target": "country",
-                                                                                         "value": "FR"}))
+    country = list(client.firewall.access_rules.list(zone_id=zone["id"],
+                                                     configuration={"target": "country", "value": "FR"}))
     assert [r.mode for r in country] == ["js_challenge"]
     noted = list(client.firewall.access_rules.list(zone_id=zone["id"], notes="attack"))
     assert len(noted) == 9

@@ -116,7 +116,7 @@ def test_unknown_top_level_field_and_duplicate_refs(emulator, zone):
 
 def test_account_entrypoint(client, emulator):
     result = _update(client, "http_request_firewall_custom", account_id=emulator.account_id,
-                                           rules=[{"ref": "a", "expression": "true", "action": "log"}])
+                     rules=[{"ref": "a", "expression": "true", "action": "log"}])
     assert result.kind == "root"
 
 

@@ -106,8 +106,8 @@ def test_new_rules_follow_the_last_listed_rule(emulator, run_module, zone):
     assert result["changed"] is True
     assert result["added"] == ["new_rule"]
     assert result["reordered"] is True
-    assert [r["ref"] for r in result["ruleset"]["rules"]] == ["log_api", "challenge_admin", "block_login",
-                                                               "new_rule"]
+    refs = [r["ref"] for r in result["ruleset"]["rules"]]
+    assert refs == ["log_api", "challenge_admin", "block_login", "new_rule"]
     assert run_module("ruleset", _args([CUSTOM[2], CUSTOM[0], new]))["changed"] is False
 
 

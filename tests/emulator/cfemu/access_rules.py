@@ -68,7 +68,7 @@ def _owner(st, kind, owner_id):
 
 
 def _visible(st, kind, owner_id):
-    rules, _ = _owner(st, kind, owner_id)
+    rules = _owner(st, kind, owner_id)[0]
     items = list(rules.values())
     if kind == "zones":
         account = st.data["zones"][owner_id]["account_id"]
@@ -139,8 +139,8 @@ def _create(req, st, kind, owner_id):
         if rule["configuration"] == {"target": config["target"], "value": value}:
             raise CFError(400, 10009, "firewallaccessrules.api.duplicate_of_existing")
     now = st.now()
-    rule = {"id": st.new_id(), "allowed_modes": list(MODES), "configuration": {"target": config["target"],
-                                                                                "value": value},
+    rule = {"id": st.new_id(), "allowed_modes": list(MODES),
+            "configuration": {"target": config["target"], "value": value},
             "mode": body["mode"], "notes": body.get("notes") or "", "created_on": now, "modified_on": now,
             "scope": scope}
     rules[rule["id"]] = rule
@@ -148,7 +148,7 @@ def _create(req, st, kind, owner_id):
 
 
 def _find(st, kind, owner_id, rule_id):
-    rules, _ = _owner(st, kind, owner_id)
+    rules = _owner(st, kind, owner_id)[0]
     rule = rules.get(rule_id)
     if rule is None:
         raise CFError(404, 10006, "firewallaccessrules.api.not_found")
@@ -156,7 +156,7 @@ def _find(st, kind, owner_id, rule_id):
 
 
 def _edit(req, st, kind, owner_id, rule_id):
-    _, rule = _find(st, kind, owner_id, rule_id)
+    rule = _find(st, kind, owner_id, rule_id)[1]
     body = req.json
     unknown = sorted(set(body) - {"mode", "notes", "configuration"})
     if unknown:

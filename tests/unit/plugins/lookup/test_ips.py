@@ -47,11 +47,11 @@ def test_dict_from_the_api_without_credentials(lookup, emulator, warnings):
 def test_terms(lookup, emulator, warnings):
     emulator.state.data["ips"] = {"ipv4_cidrs": ["198.51.100.0/24", "203.0.113.0/24"],
                                   "ipv6_cidrs": ["2001:db8::/32"]}
-    assert lookup.run(["ipv4"], variables={}, api_base_url=emulator.base_url) == ["198.51.100.0/24",
-                                                                                 "203.0.113.0/24"]
+    url = emulator.base_url
+    assert lookup.run(["ipv4"], variables={}, api_base_url=url) == ["198.51.100.0/24", "203.0.113.0/24"]
     assert lookup.run(["IPv6"], variables={}, api_base_url=emulator.base_url) == ["2001:db8::/32"]
-    assert lookup.run(["all"], variables={}, api_base_url=emulator.base_url) == ["198.51.100.0/24",
-                                                                                "203.0.113.0/24", "2001:db8::/32"]
+    assert lookup.run(["all"], variables={}, api_base_url=url) == ["198.51.100.0/24", "203.0.113.0/24",
+                                                                   "2001:db8::/32"]
     with pytest.raises(AnsibleError, match="unknown term"):
         lookup.run(["ipv5"], variables={}, api_base_url=emulator.base_url)
 
