@@ -330,3 +330,31 @@ def test_removing_a_field_is_a_change(emulator, run_module, zone):
     stored = _entrypoint(emulator, zone, "http_request_firewall_custom")["result"]["rules"][0]
     assert "action_parameters" not in stored
     assert run_module("ruleset", _args(plain))["changed"] is False
+
+
+def test_name_and_description(emulator, run_module, zone):
+    first = run_module("ruleset", _args(CUSTOM))
+    assert first["ruleset"]["name"] == "default"
+    named = run_module("ruleset", _args(CUSTOM, name="Edge rules", description="managed by Ansible"), diff=True)
+    assert named["changed"] is True
+    assert named["added"] == named["updated"] == named["removed"] == []
+    assert named["ruleset"]["name"] == "Edge rules"
+    assert named["diff"]["before"]["name"] == "default" and named["diff"]["after"]["name"] == "Edge rules"
+    stored = _entrypoint(emulator, zone, "http_request_firewall_custom")["result"]
+    assert (stored["name"], stored["description"]) == ("Edge rules", "managed by Ansible")
+    emulator.clear_requests()
+    assert run_module("ruleset", _args(CUSTOM, name="Edge rules", description="managed by Ansible"))["changed"] \
+        is False
+    # not given: kept as they are
+    assert run_module("ruleset", _args(CUSTOM))["changed"] is False
+    assert emulator.requests()["writes"] == 0
+    assert _entrypoint(emulator, zone, "http_request_firewall_custom")["result"]["name"] == "Edge rules"
+
+
+def test_permission_error_on_read_is_reported(emulator, run_module, zone):
+    emulator.faults([{"kind": "error_before", "method": "GET", "path": "entrypoint$", "status": 403}])
+    result = run_module("ruleset", _args(CUSTOM))
+    assert result["failed"] is True
+    assert result["status"] == 403
+    assert "http_request_firewall_custom entrypoint of zone example.com" in result["msg"]
+    assert emulator.requests()["writes"] == 0
