@@ -292,14 +292,18 @@ def make_plan(zone, desired, actual, scope, absent=()):
                 deleted.append((label, rec))
     creates = []
     for label, rec in desired:
-        candidates = [r for r in pool.get(identity(rec), []) if id(r) not in used]
+        found = pool.get(identity(rec))
+        candidates = [r for r in found if id(r) not in used] if found else None
         if not candidates:
             creates.append((label, rec))
             continue
         # Prefer an existing record that needs no change (several can mean the same, e.g. TXT split differently).
-        match = next((r for r in candidates if not differs(rec, r)), candidates[0])
+        match, fields = candidates[0], differs(rec, candidates[0])
+        for other in candidates[1:] if fields else ():
+            if not differs(rec, other):
+                match, fields = other, []
+                break
         used.add(id(match))
-        fields = differs(rec, match)
         if not fields:
             changes.append(Change("unchanged", label, before=match, after=match))
             continue
@@ -346,15 +350,15 @@ def make_plan(zone, desired, actual, scope, absent=()):
 
 def _exclusivity(zone, changes, actual, used):
     """The zone after the plan must not have a CNAME beside another record at the same name."""
+    touched = set(c.after["name"] for c in changes if c.action != "unchanged" and c.after is not None)
+    if not touched:
+        return []
     final = {}
-    touched = set()
     for c in changes:
-        if c.after is not None:
+        if c.after is not None and c.after["name"] in touched:
             final.setdefault(c.after["name"], []).append((c.label, c.after))
-            if c.action != "unchanged":
-                touched.add(c.after["name"])
     for rec in actual:
-        if id(rec) not in used:
+        if rec["name"] in touched and id(rec) not in used:
             final.setdefault(rec["name"], []).append((None, rec))
     errors = []
     for name in sorted(touched):
