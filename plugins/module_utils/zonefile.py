@@ -39,10 +39,41 @@ class _Entry(object):
         self.comment = ""
 
 
+_NEEDS_SCAN = re.compile(r'["\\()]')
+_BLANKS = re.compile(r"[ \t\r]+")
+
+
 def _entries(text):
-    """Split zone text into logical lines, joining parentheses across lines and honouring quotes and ';'."""
+    """Split zone text into logical lines, joining parentheses across lines and honouring quotes and ';'.
+
+    A line without quotes, backslashes or parentheses before its comment (most lines) is split directly; the
+    others go through the character scanner, which also joins parenthesised continuation lines."""
+    entries = []
+    pos, line, n = 0, 1, len(text)
+    while pos < n:
+        end = text.find("\n", pos)
+        end = n if end < 0 else end
+        raw = text[pos:end]
+        code, sep, comment = raw.partition(";")
+        if _NEEDS_SCAN.search(code):
+            found, pos, line = _scan_entry(text, pos, line)
+            entries.extend(found)
+            continue
+        tokens = [token for token in _BLANKS.split(code) if token]
+        if tokens:
+            entry = _Entry(line, raw[:1] in (" ", "\t"))
+            entry.tokens = tokens
+            entry.comment = comment.strip() if sep else ""
+            entries.append(entry)
+        pos, line = end + 1, line + 1
+    return entries
+
+
+def _scan_entry(text, i, line):
+    """Character scanner from text[i] to the end of one logical line (a newline outside parentheses).
+    Returns ([entry] or [], index after it, line number after it)."""
     entries, entry, token = [], None, None
-    depth, line, i, n = 0, 1, 0, len(text)
+    depth, n = 0, len(text)
     at_line_start = True
 
     def flush():
@@ -83,7 +114,7 @@ def _entries(text):
             if depth == 0:
                 if entry.tokens:
                     entries.append(entry)
-                entry = None
+                return entries, i + 1, line
         else:
             token = (token or []) + [char]
         i += 1
@@ -93,7 +124,7 @@ def _entries(text):
             raise ZoneFileError(entry.line, "'(' is never closed")
         if entry.tokens:
             entries.append(entry)
-    return entries
+    return entries, i, line
 
 
 def _quoted_end(text, i, line):
