@@ -81,8 +81,8 @@ def record_options():
 
 def record_input(params):
     """A record dict for dns_types.normalise_record from module parameters (None = not managed)."""
-    rec = dict((key, params.get(key)) for key in ("name", "type", "content", "data", "priority", "ttl", "proxied",
-                                                   "comment", "tags", "settings"))
+    keys = ("name", "type", "content", "data", "priority", "ttl", "proxied", "comment", "tags", "settings")
+    rec = dict((key, params.get(key)) for key in keys)
     if rec["settings"] is not None:
         rec["settings"] = dict((k, v) for k, v in rec["settings"].items() if v is not None)
     return rec
@@ -455,8 +455,9 @@ class DnsSync(object):
     def _fail(self, error, plan, planned, ops, chunk, chunk_no, total):
         left = _ops_counts(ops)
         applied = dict((k, planned[k] - left[k]) for k in planned)
-        failed = [("%s %s" % ({"deletes": "delete", "puts": "update", "posts": "create"}[kind],
-                               line(c.after if c.after is not None else c.before, self.zone_name))) for kind, c in chunk]
+        verbs = {"deletes": "delete", "puts": "update", "posts": "create"}
+        failed = ["%s %s" % (verbs[kind], line(c.after if c.after is not None else c.before, self.zone_name))
+                  for kind, c in chunk]
         msg = ("DNS records of %s: batch %d failed: %s. Applied before the failure: %d batch(es), %s. Not applied: %s. "
                "%s" % (self.zone_name, chunk_no + 1, error, chunk_no, _say(applied), _say(left),
                        "Nothing was changed by the failed batch (a batch is one transaction); fix the cause and "

@@ -89,7 +89,7 @@ _CANONICAL_NAME = re.compile(r"(?:[a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63}\.?")
 
 def hostname(value, allow_root=False, allow_wildcard=False):
     """Canonical host name: lower case, Punycode, no trailing dot.  Raises ValueError with the reason."""
-    if type(value) is str and len(value) <= 254 and _CANONICAL_NAME.fullmatch(value):
+    if isinstance(value, str) and len(value) <= 254 and _CANONICAL_NAME.fullmatch(value):
         name = value[:-1] if value.endswith(".") else value
         if len(name) <= 253:
             return name

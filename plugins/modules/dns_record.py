@@ -20,7 +20,7 @@ description:
   - Reads the zone and the records of the one name (two requests); writes through the batch endpoint, so
     O(solo) replaces the other records in one transaction.
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   zone:
     description:

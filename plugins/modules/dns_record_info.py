@@ -16,7 +16,7 @@ description:
     matches quoted or not), literally otherwise.
   - Reads the zone and one listing of the records, whatever their number.
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   zone:
     description:

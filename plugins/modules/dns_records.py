@@ -23,7 +23,7 @@ description:
   - A batch that fails ambiguously (a 5xx or a lost connection after sending) is never re-sent blindly; the
     zone is re-read and the remaining changes planned again from what is there.
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   zone:
     description:

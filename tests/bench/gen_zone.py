@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Generate a BIND zone file of N records for the DNS benchmark (deterministic for a seed).
 
@@ -33,8 +32,8 @@ def record(i, rng, changed=False):
     if kind < 14:
         return "c%05d %d IN CNAME target%d.example.net." % (i, ttl, i % 97 + bump * 100)
     if kind < 17:
-        return 't%05d %d IN TXT "site-verification=%08x%s"' % (i, ttl, i * 2654435761 % 2 ** 32,
-                                                              "-v2" if new_value else "")
+        suffix = "-v2" if new_value else ""
+        return 't%05d %d IN TXT "site-verification=%08x%s"' % (i, ttl, i * 2654435761 % 2 ** 32, suffix)
     if kind == 17:
         return "m%05d %d IN MX %d mx%d.example.net." % (i, ttl, 10 + bump, i % 5)
     if kind == 18:
@@ -53,7 +52,7 @@ def zone_text(zone, count, change=0.0, seed=1):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--zone", default="bench.example")
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--change", type=float, default=0.0, help="share of records changed (0.05 = 5%%)")

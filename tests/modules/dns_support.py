@@ -1,8 +1,6 @@
 """Shared helpers of the DNS module tests (dns_record, dns_records, dns_record_info) and tests/reliability."""
 from __future__ import annotations
 
-import pytest
-
 from ansible_collections.websoft9.cloudflare.plugins.module_utils import client as client_mod
 from ansible_collections.websoft9.cloudflare.plugins.module_utils.dns_types import (
     identity, normalise_record, record_from_api,
@@ -47,9 +45,8 @@ def batches(log):
     return log["by_route"].get(BATCH, 0)
 
 
-@pytest.fixture
-def sent(monkeypatch):
-    """Every request the modules send through the client: (method, path, query, body)."""
+def capture_requests(monkeypatch):
+    """Every request the modules send through the client: (method, path, query, body); for a `sent` fixture."""
     calls = []
     original = client_mod.CloudflareClient.request
 

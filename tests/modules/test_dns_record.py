@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dns_support import BATCH, LIST, batches, canonical, sent, stored  # noqa: F401  (sent is a fixture)
+from dns_support import BATCH, LIST, canonical, capture_requests, stored
 
 ZONE = "example.org"
 SSHFP_HEX = "767efc2f91624a8940f1f836f99eee3692f09e2e8c662248b483b7ffc050fec9"
@@ -49,6 +49,13 @@ TYPES = [
       "long_minutes": 7, "long_seconds": 39.611, "long_direction": "W", "altitude": 0, "size": 1,
       "precision_horz": 10000, "precision_vert": 10}, {}),
 ]
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    return capture_requests(monkeypatch)
+
+
 FORMS = [(t[0], "content") for t in TYPES] + [(t[0], "data") for t in TYPES if t[3] is not None]
 
 
@@ -344,8 +351,7 @@ def test_absent_without_content_deletes_name_and_type(emulator, zone, run_module
     assert again["changed"] is False and emulator.requests()["writes"] == 0
 
 
-def test_d16_paged_listing_reads_each_page_once_with_the_same_filter(emulator, zone, run_module, sent,
-                                                                      monkeypatch):
+def test_d16_paged_listing_reads_each_page_once_with_the_same_filter(emulator, zone, run_module, sent, monkeypatch):
     from cfemu import dns as emu_dns
     from ansible_collections.websoft9.cloudflare.plugins.module_utils import dns_sync
 
