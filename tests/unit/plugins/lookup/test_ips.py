@@ -3,15 +3,20 @@ from __future__ import annotations
 
 import pytest
 
-from ansible.errors import AnsibleError
-
 
 @pytest.fixture(scope="module")
 def lookup():
     """The plugin as Ansible loads it: its options registered from its DOCUMENTATION (not through the plugin
-    loader, which cannot install its collection finder once ``ansible_collections`` is imported from sys.path)."""
+    loader, which cannot install its collection finder once ``ansible_collections`` is imported from sys.path).
+
+    Importing controller code (ansible.plugins, ansible.errors, ...) flips ``module_utils._internal.is_controller``
+    for the whole process, after which module warnings go to the display instead of the module result; the
+    flag is put back afterwards so that tests of modules that run later are not affected."""
     import yaml
 
+    from ansible.module_utils import _internal
+
+    was_controller = _internal.is_controller
     from ansible import constants as C
     from ansible_collections.websoft9.cloudflare.plugins.lookup import ips
 
@@ -20,7 +25,15 @@ def lookup():
                                                          yaml.safe_load(ips.DOCUMENTATION)["options"])
     plugin = ips.LookupModule()
     plugin._load_name = name
-    return plugin
+    yield plugin
+    _internal.is_controller = was_controller
+
+
+@pytest.fixture
+def ansible_error():
+    from ansible.errors import AnsibleError as error
+
+    return error
 
 
 @pytest.fixture
@@ -28,7 +41,13 @@ def warnings(monkeypatch):
     from ansible_collections.websoft9.cloudflare.plugins.lookup import ips
 
     seen = []
-    monkeypatch.setattr(ips.display, "warning", lambda msg, *a, **k: seen.append(msg))
+
+    class Recorder:
+        def warning(self, msg, *args, **kwargs):
+            seen.append(msg)
+
+    # Replace the module's reference, not an attribute of Display (a singleton other tests patch too).
+    monkeypatch.setattr(ips, "display", Recorder())
     return seen
 
 
@@ -44,7 +63,7 @@ def test_dict_from_the_api_without_credentials(lookup, emulator, warnings):
     assert log["by_route"] == {"GET /ips": 1}
 
 
-def test_terms(lookup, emulator, warnings):
+def test_terms(lookup, emulator, warnings, ansible_error):
     emulator.state.data["ips"] = {"ipv4_cidrs": ["198.51.100.0/24", "203.0.113.0/24"],
                                   "ipv6_cidrs": ["2001:db8::/32"]}
     url = emulator.base_url
@@ -52,7 +71,7 @@ def test_terms(lookup, emulator, warnings):
     assert lookup.run(["IPv6"], variables={}, api_base_url=emulator.base_url) == ["2001:db8::/32"]
     assert lookup.run(["all"], variables={}, api_base_url=url) == ["198.51.100.0/24", "203.0.113.0/24",
                                                                    "2001:db8::/32"]
-    with pytest.raises(AnsibleError, match="unknown term"):
+    with pytest.raises(ansible_error, match="unknown term"):
         lookup.run(["ipv5"], variables={}, api_base_url=emulator.base_url)
 
 
@@ -88,9 +107,9 @@ def test_fallback_on_unusable_answer(lookup, emulator, warnings):
     assert "not IPv4" in warnings[0]
 
 
-def test_fallback_disabled_is_an_error(lookup, emulator, warnings):
+def test_fallback_disabled_is_an_error(lookup, emulator, warnings, ansible_error):
     emulator.faults([{"kind": "error_before", "path": "/ips$", "status": 500}])
-    with pytest.raises(AnsibleError, match=r"HTTP 500 \(fallback is disabled\)"):
+    with pytest.raises(ansible_error, match=r"HTTP 500 \(fallback is disabled\)"):
         lookup.run([], variables={}, api_base_url=emulator.base_url, fallback=False)
     assert warnings == []
 
