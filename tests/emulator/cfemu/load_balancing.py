@@ -76,7 +76,7 @@ LBS = "zone:load_balancers"  # {zone_id: {lb_id: lb}}; removed with the zone
 HEALTH = "lb_health"         # {pool_id: {origin_name: state}}
 SIM = "lb_sim"               # allow-list, sessions, counters
 
-# --- tables (kept equal to plugins/module_utils/load_balancing.py by tests/unit/.../test_load_balancing.py) ---------
+# --- tables (kept equal to plugins/module_utils/load_balancing.py by tests/unit/.../test_load_balancing_utils.py) ---
 REGIONS = ("WNAM", "ENAM", "WEU", "EEU", "NSAM", "SSAM", "OC", "ME", "NAF", "SAF", "SAS", "SEAS", "NEAS")
 CHECK_REGIONS = REGIONS + ("CHINA", "ALL_REGIONS")
 _REGION_COUNTRIES = {
