@@ -101,6 +101,11 @@ def test_sdk_monitor_references_and_preview(cf, acc):
     assert [(r.reference_type, r.resource_id) for r in refs] == [("referrer", pool.id)]
     preview = cf.load_balancers.monitors.previews.create(mon.id, account_id=acc, expected_codes="2xx")
     assert preview.pools == {pool.id: "p"} and preview.preview_id
+    result = cf.load_balancers.previews.get(preview.preview_id, account_id=acc)
+    origin = result[pool.id].origins[0]["192.0.2.1"]
+    assert origin.healthy is False and origin.failure_reason.startswith("not probed")
+    again = cf.load_balancers.pools.health.create(pool.id, account_id=acc, expected_codes="200")
+    assert again.preview_id != preview.preview_id
     with pytest.raises(cloudflare.BadRequestError):
         cf.load_balancers.monitors.delete(mon.id, account_id=acc)
 
