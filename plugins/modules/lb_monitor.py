@@ -77,6 +77,7 @@ options:
   expected_codes:
     description:
       - The HTTP status code or range that means healthy, for example V(200), V(2xx) or V(200,301). Default V(200).
+        Written in lower case without spaces (V(2XX, 301) is sent as V(2xx,301)).
     type: str
   expected_body:
     description:
@@ -221,7 +222,13 @@ class Monitor(Resource):
             value = self.params.get("monitor_timeout" if key == "timeout" else key)
             if value is None:
                 continue
-            body[key] = header_map(value) if key == "header" else value
+            if key == "header":
+                value = header_map(value)
+            elif key == "expected_codes":
+                value = ",".join(part.strip() for part in value.lower().split(","))
+            elif key == "method":
+                value = value.upper() if value.upper() in ("GET", "HEAD") else value.lower()
+            body[key] = value
         return body
 
     def validate(self):

@@ -27,7 +27,8 @@ def test_create_every_field_then_unchanged(emulator, run_module):
     assert len(stored) == 1 and stored[0]["consecutive_down"] == 3 and stored[0]["probe_zone"] == "example.com"
 
     emulator.clear_requests()
-    again = run_module("lb_monitor", dict(args, header={"host": ["app.example.com"], "x-check": ["1", "2"]}))
+    again = run_module("lb_monitor", dict(args, header={"host": ["app.example.com"], "x-check": ["1", "2"]},
+                                          expected_codes="2XX", method="head"))
     assert again["changed"] is False, again
     log = emulator.requests()
     assert log["writes"] == 0 and log["total"] == 1
