@@ -367,3 +367,23 @@ def module_warnings(monkeypatch):
     from ansible.module_utils import _internal
 
     monkeypatch.setattr(_internal, "is_controller", False)
+
+
+def test_location_strategy_for_dns_only_answers(emulator, run_module, setup):
+    lb(run_module, emulator, proxied=False, steering_policy="geo", country_pools={"DE": ["eu"], "SG": ["asia"]},
+       location_strategy={"mode": "resolver_ip", "prefer_ecs": "geo"})
+    by_ecs = steer(emulator, country="US", resolver_country="SG", ecs_country="DE")
+    assert by_ecs["pool_name"] == "eu" and by_ecs["located_by"] == "EDNS client subnet"
+    by_resolver = steer(emulator, country="US", resolver_country="SG")
+    assert by_resolver["pool_name"] == "asia" and by_resolver["located_by"] == "resolver IP"
+    lb(run_module, emulator, location_strategy={"mode": "pop", "prefer_ecs": "never"})
+    by_pop = steer(emulator, country="DE", resolver_country="SG", ecs_country="SG")
+    assert by_pop["pool_name"] == "eu" and by_pop["located_by"] == "data centre (PoP)"
+    lb(run_module, emulator, proxied=True, ttl=None)
+    assert steer(emulator, country="DE", ecs_country="SG")["located_by"] == "client (proxied)"
+
+
+def test_disabled_load_balancer_answers_nothing(emulator, run_module, setup):
+    lb(run_module, emulator, enabled=False)
+    answer = steer(emulator)
+    assert answer["pool"] is None and answer["reason"] == "load balancer disabled"

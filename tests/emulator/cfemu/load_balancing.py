@@ -22,7 +22,10 @@ Simulation (control API, not logged, under /__emulator__/lb):
 - POST|DELETE /lb/background {interval, timeout_cap?}: run probe rounds in a background thread.
 - POST /lb/health {pool, origin, healthy, reason?}: force an origin's state (a shortcut for steering tests).
 - POST /lb/steer {hostname, country?, region?, pop?, cookie?, client_ip?, headers?, path?, seed?, failing?,
-  latitude?, longitude?} -> {pool, pool_name, origin, address, port, reason, set_cookie, session, ...}.
+  latitude?, longitude?, resolver_country?, ecs_country?} -> {pool, pool_name, origin, address, port, reason,
+  set_cookie, session, located_by, ...}. For a non-proxied load balancer the location follows location_strategy:
+  ``ecs_country`` when prefer_ecs is always (or names the policy in use), else ``resolver_country`` in mode
+  resolver_ip, else the data centre (``pop``/``country``).
   A pool is healthy when it is enabled and at least ``minimum_origins`` of its enabled origins are healthy (pools
   without a monitor: every enabled origin is healthy). Steering per policy:
     off (or "" with no maps): default_pools in order.   geo (or "" with maps): pop_pools[pop], then
@@ -1240,9 +1243,7 @@ def _pool_weight(cfg, pool_id):
 
 def _order(st, cfg, lb, ctx, notes):
     """(policy, pool ids in failover order, how the order was chosen)."""
-    policy = cfg.get("steering_policy") or ""
-    if policy == "":
-        policy = "geo" if any(cfg.get(k) for k in ("region_pools", "country_pools", "pop_pools")) else "off"
+    policy = _policy(cfg)
     default = list(cfg.get("default_pools") or [])
     pools = st.coll(POOLS)
     if policy == "off":
@@ -1355,6 +1356,29 @@ def _context(body):
             "path": body.get("path") or "/", "failing": set(body.get("failing") or [])}
 
 
+def _policy(cfg):
+    policy = cfg.get("steering_policy") or ""
+    if policy == "":
+        policy = "geo" if any(cfg.get(k) for k in ("region_pools", "country_pools", "pop_pools")) else "off"
+    return policy
+
+
+def _located(body, cfg):
+    """The request as location_strategy sees it: a non-proxied answer is based on the EDNS client subnet
+    (``ecs_country``) when prefer_ecs says so, else on the resolver (``resolver_country``) in mode resolver_ip,
+    else on the data centre (``pop``/``country``)."""
+    if cfg.get("proxied"):
+        return body, "client (proxied)"
+    strategy = cfg.get("location_strategy") or {}
+    prefer = strategy.get("prefer_ecs") or "proximity"
+    cleared = {"pop": None, "region": None, "latitude": None, "longitude": None}
+    if body.get("ecs_country") and (prefer == "always" or prefer == _policy(cfg)):
+        return dict(body, country=body["ecs_country"], **cleared), "EDNS client subnet"
+    if (strategy.get("mode") or "pop") == "resolver_ip" and body.get("resolver_country"):
+        return dict(body, country=body["resolver_country"], **cleared), "resolver IP"
+    return body, "data centre (PoP)"
+
+
 def _failing(ctx, origin):
     return origin["name"] in ctx["failing"] or origin["address"] in ctx["failing"]
 
@@ -1398,6 +1422,10 @@ def control_steer(req, st):
         cfg.update({k: v for k, v in (rule.get("overrides") or {}).items() if v is not None})
         if rule.get("terminates"):
             break
+    located, answer["located_by"] = _located(body, cfg)
+    if located is not body:
+        ctx = _context(located)
+        answer.update(country=ctx["country"], region=ctx["region"], pop=ctx["pop"])
     policy, order, how = _order(st, cfg, lb, ctx, answer)
     answer["policy"] = policy
     pools = st.coll(POOLS)
