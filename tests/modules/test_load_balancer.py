@@ -387,3 +387,14 @@ def test_disabled_load_balancer_answers_nothing(emulator, run_module, setup):
     lb(run_module, emulator, enabled=False)
     answer = steer(emulator)
     assert answer["pool"] is None and answer["reason"] == "load balancer disabled"
+
+
+def test_load_shedding_moves_a_share_to_the_next_pool(emulator, run_module, setup):
+    run_module("lb_pool", {"name": "eu", "load_shedding": {"default_percent": 30}, "account_id": emulator.account_id})
+    lb(run_module, emulator, default_pools=["eu", "us"])
+    picks = [steer(emulator, seed=i)["pool_name"] for i in range(200)]
+    assert 0.15 < picks.count("us") / 200.0 < 0.45  # 30 % shed, seeded draws
+    run_module("lb_pool", {"name": "eu", "load_shedding": {"default_percent": 50, "default_policy": "hash"},
+                           "account_id": emulator.account_id})
+    same_client = set(steer(emulator, client_ip="198.51.100.20", seed=i)["pool_name"] for i in range(10))
+    assert len(same_client) == 1

@@ -40,7 +40,9 @@ Simulation (control API, not logged, under /__emulator__/lb):
     request on its pool; the pool with the fewest answers divided by its random_steering weight wins (ties in
     default_pools order). The same approximation applies to origin_steering least_* inside a pool; origin
     steering random is a seeded weighted draw, hash a hash of client_ip.
-  The first healthy pool in that order serves; when none is healthy, the fallback_pool serves.
+  The first healthy pool in that order serves (a pool's load_shedding passes default_percent of new requests,
+  drawn at random or by a hash of client_ip, and session_percent of requests carrying a session, by hash, to the
+  next healthy pool); when none is healthy, the fallback_pool serves.
   Session affinity (proxied load balancers only): cookie / ip_cookie answer the same origin for the same
   ``cookie`` (the __cflb value; ip_cookie's first choice is a hash of client_ip) while the origin and its pool are
   healthy; header keys the session on the values of session_affinity_attributes.headers in ``headers``
@@ -1293,6 +1295,20 @@ def _order(st, cfg, lb, ctx, notes):
         "%s: fewest answers per unit of weight (%d so far)" % (policy, load.get(chosen, 0))
 
 
+def _sheds(st, pool, ctx, session=False):
+    """Whether load_shedding sends this request past the pool: default_percent of new traffic (random, or a hash
+    of client_ip), session_percent of traffic that carries a session (always by hash)."""
+    shedding = pool.get("load_shedding") or {}
+    percent = shedding.get("session_percent" if session else "default_percent") or 0
+    if percent <= 0:
+        return False
+    if session or shedding.get("default_policy") == "hash":
+        draw = _hash_fraction("shed:%s:%s" % (pool["id"], ctx.get("client_ip") or ctx.get("cookie") or ""))
+    else:
+        draw = _rng(st, ctx.get("seed")).random()
+    return draw * 100 < percent
+
+
 def _pool_usable(st, pool_id):
     pool = st.coll(POOLS).get(pool_id)
     return bool(pool) and _pool_state(st, pool)[0]
@@ -1431,13 +1447,19 @@ def control_steer(req, st):
     pools = st.coll(POOLS)
     tried = []
     chosen = None
+    shed = []
     for pool_id in order:
         healthy = _pool_usable(st, pool_id)
         tried.append({"pool": pool_id, "name": pools[pool_id]["name"] if pool_id in pools else None,
                       "healthy": healthy})
         if healthy and chosen is None:
+            if _sheds(st, pools[pool_id], ctx, session=bool(ctx["cookie"] or ctx["headers"])):
+                shed.append(pools[pool_id]["name"])
+                continue
             chosen = pool_id
     reason = how
+    if shed:
+        reason += "; load shedding skipped %s" % ", ".join(shed)
     if chosen is None:
         chosen = cfg.get("fallback_pool")
         reason = "no healthy pool in %s: fallback_pool" % how
