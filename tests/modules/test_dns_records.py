@@ -327,3 +327,12 @@ def test_bad_options(emulator, zone, run_module):
     bad = run(run_module, [], purge=True, purge_names=["x.example.net."])
     assert bad["failed"] is True and "purge_names" in bad["msg"]
     assert emulator.requests()["writes"] == 0
+
+
+def test_big_records_list_is_not_echoed_back(emulator, zone, run_module):
+    result = run(run_module, a_records(150))
+    args = result["invocation"]["module_args"]
+    assert args["records"] == "(150 records, not echoed)"
+    assert args["api_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    small = run(run_module, a_records(3))
+    assert isinstance(small["invocation"]["module_args"]["records"], list)
