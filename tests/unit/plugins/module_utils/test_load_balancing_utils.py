@@ -97,8 +97,8 @@ def test_affinity_rules(affinity, ttl, attrs, enterprise, expected):
 def test_steering_maps_and_references():
     errors = []
     body = {"region_pools": {"WEU": ["a"], "XX": ["b"]}, "country_pools": {"DE": ["a"], "EU": ["c"]},
-            "pop_pools": {"LAX": ["a"], "lax1": ["a"]}, "random_steering": {"default_weight": 1.5,
-                                                                             "pool_weights": {"a": 0.5}},
+            "pop_pools": {"LAX": ["a"], "lax1": ["a"]},
+            "random_steering": {"default_weight": 1.5, "pool_weights": {"a": 0.5}},
             "location_strategy": {"mode": "gps"}}
     lb.check_steering_maps(body, errors, enterprise=False)
     assert errors == [
