@@ -55,6 +55,13 @@ Simulation (control API, not logged, under /__emulator__/lb):
   http.request.uri.path, ip.src, cf.load_balancer.name, cf.load_balancer.region with eq, ne, ==, !=, contains,
   matches, in {...}, and, or, not, parentheses; an empty condition always matches) apply their overrides or
   answer their fixed_response; ``terminates`` stops further rules.
+
+Example, against ``make emulator`` (token ``emulator-token``, port 8787), after creating pools and a load
+balancer for app.example.com with the modules::
+
+    curl -s -XPOST localhost:8787/__emulator__/lb/allow -d '{"addresses": ["192.168.56.0/24"]}'
+    curl -s -XPOST localhost:8787/__emulator__/lb/probe -d '{"rounds": 2}'
+    curl -s -XPOST localhost:8787/__emulator__/lb/steer -d '{"hostname": "app.example.com", "country": "DE"}'
 """
 from __future__ import annotations
 
