@@ -13,7 +13,10 @@ description:
   - Reads the health of one pool, or of every pool of the account, as Cloudflare's monitors see it, with each
     origin's state, the reason of a failure, the last response code and round-trip time, per checking region.
   - A pool is healthy when it is enabled and at least C(minimum_origins) of its enabled origins are healthy;
-    disabled pools and origins count as unhealthy.
+    disabled pools and origins count as unhealthy. A pool without a monitor is not checked by Cloudflare; its
+    enabled origins count as healthy, and no health is read for it.
+  - One read lists the pools, then one health read per pool with a monitor. A failed health read is a warning
+    and marks that pool unhealthy with the O(pool) item's C(error); the other pools are still reported.
 author:
   - websoft9.cloudflare contributors (@websoft9)
 options:
@@ -100,14 +103,20 @@ pools:
           response_code: 503
           rtt: 12.1ms
     raw:
-      description: The health answer as Cloudflare returned it.
+      description: The health answer as Cloudflare returned it (empty for a pool without a monitor, which is
+        not read).
       type: dict
       sample: {pool_id: 17b5962d775c646f3f9725cbc7a53df4, pop_health: {}}
+    error:
+      description: Why the health of the pool could not be read (the pool then counts as unhealthy).
+      type: str
+      returned: when the health read failed
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.websoft9.cloudflare.plugins.module_utils.client import (
+    CloudflareAPIError,
     CloudflareClient,
     cloudflare_argument_spec,
 )
@@ -185,8 +194,20 @@ def main():
         selected = sorted(pools.items, key=lambda p: p.get("name") or "")
     report = []
     for pool in selected:
-        health = cf.get("%s/%s/health" % (path, pool["id"]), what="health of pool %s" % pool.get("name"))
-        report.append(summarise(pool, health))
+        health = None
+        if pool.get("monitor"):  # a pool without a monitor is not checked: there is nothing to read
+            try:
+                health = cf.request("GET", "%s/%s/health" % (path, pool["id"]), what="health of pool %s"
+                                    % pool.get("name"))
+            except CloudflareAPIError as error:
+                module.warn("health of pool %s could not be read: %s" % (pool.get("name"), error))
+                health = {"result": {"error": str(error)}}
+            health = health.get("result") if isinstance(health, dict) and "result" in health else health
+        item = summarise(pool, health)
+        if health and health.get("error"):
+            item["healthy"] = False
+            item["error"] = health["error"]
+        report.append(item)
     unhealthy = [p["name"] for p in report if not p["healthy"]]
     if module.params["fail_on_unhealthy"] and unhealthy:
         module.fail_json(msg="unhealthy pool(s): %s" % ", ".join(unhealthy), pools=report)

@@ -34,7 +34,7 @@ def test_every_pool(emulator, run_module):
     assert origins["off"]["healthy"] is False and origins["off"]["enabled"] is False
     assert result["pools"][1]["healthy"] is True and result["pools"][1]["monitor"] is None
     log = emulator.requests()
-    assert log["writes"] == 0 and log["total"] == 3  # one list of pools, one health read per pool
+    assert log["writes"] == 0 and log["total"] == 2  # one list of pools, one health read per monitored pool
 
 
 def test_one_pool_and_gate(emulator, run_module):
@@ -67,3 +67,13 @@ def test_sdk_shaped_answer_is_read_too():
     got = summarise(pool, sdk_shape)
     assert got["healthy"] is True and got["origins"][0]["rtt"] == "12.1ms"
     assert got["origins"][0]["response_code"] == 401
+
+
+def test_failed_health_read_is_reported_not_fatal(emulator, run_module):
+    checked, _plain = _seed(emulator)
+    emulator.faults([{"kind": "error_before", "path": "/health$", "status": 403, "times": 1}])
+    result = run_module("lb_pool_health_info", {"account_id": emulator.account_id})
+    assert result["changed"] is False
+    broken = [p for p in result["pools"] if p["name"] == "checked"][0]
+    assert broken["healthy"] is False and "HTTP 403" in broken["error"]
+    assert [p["healthy"] for p in result["pools"] if p["name"] == "plain"] == [True]
