@@ -448,6 +448,10 @@ class LoadBalancer(Resource):
             if missing:
                 self.fail(["%s: is required to create load balancer %s" % (k, self.hostname) for k in missing])
         errors = self.check(self.merged(actual, body), enterprise=enterprise)
+        affinity = body.get("session_affinity") or (actual or {}).get("session_affinity") or "none"
+        if body.get("session_affinity_ttl") is not None and affinity == "none":
+            errors.append("session_affinity_ttl: applies only with session_affinity cookie, ip_cookie or header "
+                          "(session_affinity is none)")
         if errors:
             self.fail(errors)
         account = (self.zone.get("account") or {}).get("id") or self.cf.account_id()

@@ -140,6 +140,7 @@ def test_changes_detected_and_put(emulator, run_module, setup):
     ({"session_affinity": "header"}, "session_affinity_attributes.headers: at least one header name is required"),
     ({"random_steering": {"pool_weights": {"eu": 2}}}, "random_steering.pool_weights.eu: must be a number from 0 to 1"),
     ({"proxied": True, "ttl": 120}, "ttl: applies only to non-proxied load balancers"),
+    ({"session_affinity_ttl": 3600}, "session_affinity_ttl: applies only with session_affinity cookie"),
     ({"session_affinity_attributes": {"samesite": "None", "secure": "Never"}}, "secure: cannot be Never"),
     ({"rules": [{"name": "r", "overrides": {"fallback_pool": "ghost"}}]},
      "rules[0].overrides.fallback_pool: pool 'ghost' does not exist"),
