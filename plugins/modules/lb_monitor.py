@@ -226,6 +226,8 @@ class Monitor(Resource):
                 value = header_map(value)
             elif key == "expected_codes":
                 value = ",".join(part.strip() for part in value.lower().split(","))
+            elif key == "probe_zone":
+                value = value.strip().rstrip(".").lower()
             elif key == "method":
                 value = value.upper() if value.upper() in ("GET", "HEAD") else value.lower()
             body[key] = value

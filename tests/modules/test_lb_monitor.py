@@ -28,7 +28,7 @@ def test_create_every_field_then_unchanged(emulator, run_module):
 
     emulator.clear_requests()
     again = run_module("lb_monitor", dict(args, header={"host": ["app.example.com"], "x-check": ["1", "2"]},
-                                          expected_codes="2XX", method="head"))
+                                          expected_codes="2XX", method="head", probe_zone="Example.COM."))
     assert again["changed"] is False, again
     log = emulator.requests()
     assert log["writes"] == 0 and log["total"] == 1
