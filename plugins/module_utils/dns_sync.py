@@ -398,8 +398,11 @@ class DnsSync(object):
         self.path = "/zones/%s/dns_records" % self.zone_id
         self.batches = 0
         self.rereads = 0
+        self.desired = ()  # [(label, canonical)] for read() hints after an ambiguous failure
 
-    def read(self, name=None, rtype=None):
+    def read(self, name=None, rtype=None, desired=()):
+        """The zone's records (of one name / type), canonical.  desired: [(label, canonical)] the records are
+        expected to be; an API record that is exactly one of them is not parsed again (dns_types hint)."""
         query = {}
         if name:
             query["name.exact"] = name
@@ -407,7 +410,12 @@ class DnsSync(object):
             query["type"] = rtype
         items = self.cf.list(self.path, query=query or None, what="DNS records of %s" % self.zone_name,
                              per_page=LIST_PER_PAGE)
-        return [record_from_api(item, self.zone_name) for item in items]
+        hints = dict(((rec["name"], rec["type"], rec["content"]), rec) for _label, rec in desired)
+        zone = self.zone_name
+        return [record_from_api(item, zone, hints.get((str(item.get("name") or "").lower(),
+                                                       str(item.get("type") or "").upper(),
+                                                       str(item.get("content") or ""))))
+                for item in items]
 
     def apply(self, plan, replan):
         """Send plan's operations in chunks.  replan(actual) -> Plan, used after an ambiguous failure.
@@ -436,7 +444,7 @@ class DnsSync(object):
                 # May or may not have been committed: re-read and plan the rest from what is there.
                 self.rereads += 1
                 try:
-                    fresh = replan(self.read())
+                    fresh = replan(self.read(desired=self.desired))
                 except PlanError as err:
                     self.module.fail_json(msg="DNS records of %s: after an ambiguous batch failure (%s) the zone no "
                                               "longer allows the plan: %s" % (self.zone_name, error, err))

@@ -274,8 +274,9 @@ def main():
     def plan_for(actual):
         return make_plan(zone_name, desired, actual, scope, absent)
 
+    sync.desired = desired
     try:
-        plan = plan_for(sync.read(name=name))
+        plan = plan_for(sync.read(name=name, desired=desired))
     except PlanError as err:
         module.fail_json(msg="; ".join(err.messages))
     written = {}

@@ -367,8 +367,9 @@ def main():
     def plan_for(actual):
         return make_plan(zone_name, desired, actual, scope, absent)
 
+    sync.desired = desired
     try:
-        plan = plan_for(sync.read())
+        plan = plan_for(sync.read(desired=desired))
     except PlanError as err:
         fail_invalid(module, err.messages)
     if plan.changed and not module.check_mode:
