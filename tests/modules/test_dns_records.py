@@ -336,3 +336,14 @@ def test_big_records_list_is_not_echoed_back(emulator, zone, run_module):
     assert args["api_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
     small = run(run_module, a_records(3))
     assert isinstance(small["invocation"]["module_args"]["records"], list)
+
+
+def test_priority_hidden_from_content_is_still_compared(emulator, zone, run_module):
+    # SRV content does not show the priority: a record equal in content but not in data is an update.
+    seed(emulator, zone, [{"name": "_sip._tcp", "type": "SRV", "ttl": 1,
+                           "data": {"priority": 5, "weight": 20, "port": 5060, "target": "sip.example.org"}}])
+    want = [{"name": "_sip._tcp", "type": "SRV", "content": "10 20 5060 sip.example.org."}]
+    result = run(run_module, want)
+    assert result["counts"] == {"created": 0, "updated": 1, "deleted": 0, "unchanged": 0}
+    assert stored(emulator, zone["id"])[0]["data"]["priority"] == 10
+    assert run(run_module, want)["changed"] is False
