@@ -419,7 +419,7 @@ class DnsSync(object):
 
     def apply(self, plan, replan):
         """Send plan's operations in chunks.  replan(actual) -> Plan, used after an ambiguous failure.
-        Returns the API's records for the posts and puts (by the label of the change)."""
+        Returns the written records, canonical, by the label of their change."""
         ops = plan.ops()
         planned = _ops_counts(ops)
         total = -(-len(ops) // self.batch_size) if ops else 0
@@ -448,6 +448,9 @@ class DnsSync(object):
                 except PlanError as err:
                     self.module.fail_json(msg="DNS records of %s: after an ambiguous batch failure (%s) the zone no "
                                               "longer allows the plan: %s" % (self.zone_name, error, err))
+                for change in fresh.changes:
+                    if change.action == "unchanged" and change.label:
+                        written.setdefault(change.label, change.before)  # committed by the lost batch
                 ops = fresh.ops()
                 continue
             streak = 0
@@ -456,7 +459,7 @@ class DnsSync(object):
             for kind in ("puts", "posts"):
                 sent = [c for k, c in chunk if k == kind]
                 for change, rec in zip(sent, (result or {}).get(kind) or []):
-                    written[change.label] = rec
+                    written[change.label] = record_from_api(rec, self.zone_name)
             ops = rest
         return written
 

@@ -234,7 +234,6 @@ from ansible_collections.websoft9.cloudflare.plugins.module_utils.dns_sync impor
     record_options,
     view,
 )
-from ansible_collections.websoft9.cloudflare.plugins.module_utils.dns_types import record_from_api
 
 
 def main():
@@ -288,7 +287,7 @@ def main():
         change = mine[0]
         after = change.after
         if "record" in written:
-            after = record_from_api(written["record"], zone_name)
+            after = written["record"]
         result["record"] = view(after)
         if change.action == "update":
             result["changed_fields"] = change.fields

@@ -369,3 +369,15 @@ def test_zone_by_id_and_unknown_zone(emulator, zone, run_module):
     missing = run_module("dns_record", {"zone": "nope.example", "name": "i", "type": "A", "content": "192.0.2.1"})
     assert missing["failed"] is True and "nope.example" in missing["msg"]
     assert canonical(emulator, zone)[0]["name"] == "i.example.org"
+
+
+def test_lost_answer_after_commit_is_reconciled(emulator, zone, run_module, monkeypatch):
+    from ansible_collections.websoft9.cloudflare.plugins.module_utils import dns_sync
+    monkeypatch.setattr(dns_sync, "RECONCILE_PAUSE", 0.001)
+    emulator.faults([{"kind": "drop_after", "path": "/batch$", "times": 1}])
+    result = run_module("dns_record", {"zone": ZONE, "name": "r", "type": "A", "content": "192.0.2.5"})
+    assert result["changed"] is True and result["counts"]["created"] == 1
+    log = emulator.requests()
+    assert log["by_route"][BATCH] == 1 and log["by_route"][LIST] == 2
+    (rec,) = stored(emulator, zone["id"])
+    assert result["record"]["id"] == rec["id"]
