@@ -176,7 +176,6 @@ def lb_env(emulator, acc):
     ({"steering_policy": "fastest"}, "steering_policy is invalid"),
     ({"random_steering": {"default_weight": 2}}, "weights must be between 0 and 1"),
     ({"steering_policy": "dynamic_latency"}, "dynamic_latency steering needs a monitor"),
-    ({"rules": [{"name": "r", "condition": "http.nope eq \"x\""}]}, "unsupported field"),
     ({"rules": [{"name": "r", "overrides": {"fallback_pool": "0" * 32}}]}, "rules[0].overrides.pool"),
 ])
 def test_load_balancer_validation(emulator, lb_env, extra, fragment):
@@ -371,3 +370,20 @@ def test_tcp_and_smtp_probes(emulator, acc):
         assert icmp["probed"] is False and "not simulated" in icmp["failure_reason"]
     finally:
         listener.close()
+
+
+def test_rules_the_evaluator_cannot_read_are_stored_and_skipped(emulator, lb_env):
+    zone, pool = lb_env
+    body = {"name": "app.example.com", "default_pools": [pool], "fallback_pool": pool, "rules": [
+        {"name": "headers", "condition": 'any(http.request.headers["x-canary"][*] == "1")',
+         "fixed_response": {"status_code": 418}},
+        {"name": "path", "condition": 'http.request.uri.path matches "^/api/" and not ip.src in {10.0.0.0/8}',
+         "fixed_response": {"status_code": 503}}]}
+    assert raw(emulator, "POST", "/zones/%s/load_balancers" % zone["id"], body)["success"] is True
+    answer = emulator.control("POST", "/lb/steer", {"hostname": "app.example.com", "path": "/api/x",
+                                                    "client_ip": "192.0.2.7"})
+    assert [r["name"] for r in answer["rules_skipped"]] == ["headers"]
+    assert answer["fixed_response"] == {"status_code": 503}
+    inside = emulator.control("POST", "/lb/steer", {"hostname": "app.example.com", "path": "/api/x",
+                                                    "client_ip": "10.1.2.3"})
+    assert inside["pool"] == pool and inside["rules"] == []

@@ -54,7 +54,8 @@ Simulation (control API, not logged, under /__emulator__/lb):
   rules: enabled rules in priority order whose condition matches (a small evaluator: http.host,
   http.request.uri.path, ip.src, cf.load_balancer.name, cf.load_balancer.region with eq, ne, ==, !=, contains,
   matches, in {...}, and, or, not, parentheses; an empty condition always matches) apply their overrides or
-  answer their fixed_response; ``terminates`` stops further rules.
+  answer their fixed_response; ``terminates`` stops further rules. Conditions are stored as given; a rule the
+  evaluator cannot read is listed in ``rules_skipped`` of the answer.
 
 Example, against ``make emulator`` (token ``emulator-token``, port 8787), after creating pools and a load
 balancer for app.example.com with the modules::
@@ -693,7 +694,8 @@ def _check_lb(st, zone, body, existing):
         overrides = rule.get("overrides") or {}
         _typed(overrides, {k: LB_FIELDS[k] for k in OVERRIDE_FIELDS}, where + "overrides.")
         _check_steering(st, account_id, zone, overrides, where + "overrides.")
-        _parse_condition(rule.get("condition") or "", where)
+        # Conditions are stored as given: Cloudflare's expression language is larger than the emulator's
+        # evaluator, and a rule it cannot evaluate is reported as skipped by /lb/steer rather than refused here.
     return name
 
 
@@ -1435,8 +1437,16 @@ def control_steer(req, st):
     cfg = dict(lb)
     facts = {"http.host": lb["name"], "http.request.uri.path": ctx["path"], "ip.src": ctx["client_ip"] or "",
              "cf.load_balancer.name": lb["name"], "cf.load_balancer.region": ctx["region"] or ""}
+    answer["rules_skipped"] = []
     for rule in sorted(lb.get("rules") or [], key=lambda r: r.get("priority", 0)):
-        if rule.get("disabled") or not _eval(_parse_condition(rule.get("condition") or ""), facts):
+        if rule.get("disabled"):
+            continue
+        try:
+            tree = _parse_condition(rule.get("condition") or "")
+        except CFError as exc:
+            answer["rules_skipped"].append({"name": rule.get("name") or "", "why": str(exc)})
+            continue
+        if not _eval(tree, facts):
             continue
         answer["rules"].append(rule.get("name") or "")
         if rule.get("fixed_response"):
