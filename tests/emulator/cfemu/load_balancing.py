@@ -7,6 +7,12 @@ API (as the SDK calls it, reference section B): /accounts/{a}/load_balancers/mon
 origins come back sorted by name; the monitor's timeout is ``timeout`` on the wire; origin headers are
 ``{"Host": [...]}``.
 
+Deviations, by choice: pool names and monitor descriptions are not unique (as far as is known Cloudflare does not
+enforce it; the modules fail clearly on duplicates); origins with loopback, private or documentation addresses
+need no virtual_network_id (so tests can point pools at local servers); error codes are 1001 (unknown field or
+type), 1002 (validation), 1003 (not found), 1008 (duplicate hostname), 1013 (still referenced), 1018 (plan),
+1101 (pool name): Cloudflare publishes no list, so only the HTTP status and the message are meant to be relied on.
+
 Simulation (control API, not logged, under /__emulator__/lb):
 - POST /lb/probe {rounds?, pool?, timeout_cap?}: one (or N) synchronous probe rounds. Each monitor really probes
   the enabled origins of the enabled pools that use it: HTTP/HTTPS with the monitor's method, path, headers (the
