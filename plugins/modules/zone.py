@@ -14,7 +14,7 @@ description:
   - The zone is identified by its name; Cloudflare stores names in lower case without a trailing dot, and so
     does this module when it compares.
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   name:
     description:

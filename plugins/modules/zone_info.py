@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Returns one zone, by name or by id, or every zone the credentials can see (limited to O(account_id) when set).
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   name:
     description:
