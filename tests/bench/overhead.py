@@ -50,8 +50,10 @@ def main():
                    ANSIBLE_CALLBACK_PLUGINS=os.path.join(ROOT, "tests", "bench", "callbacks"),
                    ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
                    ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+        quiet = None if os.environ.get("BENCH_VERBOSE") else subprocess.DEVNULL
         subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
-                        "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable, playbook], env=env, check=True, stdout=None if os.environ.get("BENCH_VERBOSE") else subprocess.DEVNULL)
+                        "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable, playbook],
+                       env=env, check=True, stdout=quiet)
         times = {"uri": [], "zone_info": []}
         with open(out) as fh:
             for line in fh:
