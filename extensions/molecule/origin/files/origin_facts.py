@@ -20,7 +20,8 @@ def read(path):
 
 
 layout = sys.argv[1]
-facts = {"nft": run("nft", "list", "table", "inet", "websoft9_cloudflare"), "nginx_t": run("nginx", "-t")}
+facts = {"nft": run("nft", "list", "table", "inet", "websoft9_cloudflare"), "nginx_t": run("nginx", "-t"),
+         "nft_forward": run("nft", "list", "chain", "inet", "websoft9_cloudflare", "forward")}
 if layout == "plain":
     facts["access_log"] = read("/var/log/nginx/websoft9-cloudflare-origin.access.log") or ""
 else:

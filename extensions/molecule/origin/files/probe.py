@@ -47,13 +47,15 @@ def main(net, visitor):
     for name, (octet, domain) in ORIGINS.items():
         ip = "%s.%d" % (net, octet)
         https = "https://%s/" % domain
-        res = {"ip": ip, "ports": {str(p): tcp(ip, p) for p in (80, 443, 9000, 9001, 9999)}}
+        res = {"ip": ip, "ports": {str(p): tcp(ip, p) for p in (80, 443, 9000, 9001, 9080, 9999)}}
         if res["ports"]["443"] == "open":
             res["site"] = curl(https, domain, ip, 443, "-H", "CF-Connecting-IP: " + visitor, *pull)
             res["nocert"] = curl(https, domain, ip, 443, "-H", "CF-Connecting-IP: " + visitor)
             res["rogue"] = curl(https, domain, ip, 443, *rogue)
             res["health"] = curl("https://%s%s" % (domain, HEALTH), domain, ip, 443, *pull)
             res["insecure_sni"] = curl("https://unknown.test/", "unknown.test", ip, 443, *pull)
+        if res["ports"]["9080"] == "open":
+            res["docker_port"] = curl("http://%s:9080/" % ip, domain, ip, 9080)
         if res["ports"]["80"] == "open":
             res["http"] = curl("http://%s/" % domain, domain, ip, 80)
         out[name] = res
