@@ -254,10 +254,13 @@ class CloudflareClient(object):
             chunk = response.get("result") or []
             items.extend(chunk)
             info = response.get("result_info") or {}
+            # An API that caps per_page says so in result_info.per_page: pages are that size, not the one asked.
+            size = info.get("per_page")
+            size = size if isinstance(size, int) and 0 < size < per_page else per_page
             total_pages = info.get("total_pages")
             if total_pages is None and info.get("total_count") is not None:
-                total_pages = -(-info["total_count"] // per_page)
-            if not chunk or len(chunk) < per_page or (total_pages is not None and page >= total_pages):
+                total_pages = -(-info["total_count"] // size)
+            if not chunk or len(chunk) < size or (total_pages is not None and page >= total_pages):
                 return items
             page += 1
 

@@ -347,3 +347,22 @@ def test_priority_hidden_from_content_is_still_compared(emulator, zone, run_modu
     assert result["counts"] == {"created": 0, "updated": 1, "deleted": 0, "unchanged": 0}
     assert stored(emulator, zone["id"])[0]["data"]["priority"] == 10
     assert run(run_module, want)["changed"] is False
+
+
+def test_listing_pages_on_when_the_api_caps_per_page(emulator, zone, run_module, sent, monkeypatch):
+    """D16 with an API that silently caps per_page (result_info.per_page says 100): every page read once."""
+    from cfemu import dns as emu_dns
+    original = emu_dns.paginate
+
+    def capped(req, items, **kwargs):
+        if int(req.arg("per_page", 100)) > 100:
+            req.query["per_page"] = ["100"]
+        return original(req, items, **kwargs)
+
+    monkeypatch.setattr(emu_dns, "paginate", capped)
+    records = a_records(450)
+    seed(emulator, zone, records)
+    result = run(run_module, records, purge=True)
+    assert result["changed"] is False and result["counts"]["unchanged"] == 450
+    pages = [q["page"] for m, path, q, _b in sent if m == "GET" and path.endswith("/dns_records")]
+    assert pages == [1, 2, 3, 4, 5]
