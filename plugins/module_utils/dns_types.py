@@ -267,7 +267,13 @@ def _fmt_decimal(value):
     return str(value) if isinstance(value, int) else ("%.3f" % value).rstrip("0").rstrip(".")
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_CANONICAL_IPV4 = re.compile(r"%s(?:\.%s){3}" % (_OCTET, _OCTET))
+
+
 def _ipv4(value):
+    if isinstance(value, str) and _CANONICAL_IPV4.fullmatch(value):
+        return value  # already what ipaddress would print (no leading zeros, no spaces)
     try:
         return str(ipaddress.IPv4Address(str(value).strip()))
     except ValueError:
