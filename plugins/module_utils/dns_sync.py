@@ -151,25 +151,27 @@ def normalise(rec, zone, label, min_ttl=60):
 class Scope(object):
     """Which existing records not listed are deleted (purge)."""
 
-    def __init__(self, zone, purge=False, names=None, types=None, apex_ns=False):
+    def __init__(self, zone, purge=False, names=None, types=None, apex_ns=False, keep_names=None):
         self.zone = zone
         self.purge = purge
-        self.names = None
-        if names:
-            bad = []
-            self.names = set()
-            for name in names:
-                try:
-                    self.names.add(record_fqdn(name, zone))
-                except ValueError as exc:
-                    bad.append("purge_names: %r %s" % (name, exc))
-            if bad:
-                raise PlanError(bad)
+        self.names = self._names(names, "purge_names") if names else None
+        self.keep = self._names(keep_names, "purge_keep_names") if keep_names else set()
         self.types = set(str(t).strip().upper() for t in types) if types else None
         self.apex_ns = apex_ns
 
+    def _names(self, names, option):
+        bad, out = [], set()
+        for name in names:
+            try:
+                out.add(record_fqdn(name, self.zone))
+            except ValueError as exc:
+                bad.append("%s: %r %s" % (option, name, exc))
+        if bad:
+            raise PlanError(bad)
+        return out
+
     def covers(self, rec):
-        if not self.purge:
+        if not self.purge or rec["name"] in self.keep:
             return False
         if self.names is not None and rec["name"] not in self.names:
             return False

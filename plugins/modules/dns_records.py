@@ -131,6 +131,12 @@ options:
       - With O(purge), delete only records of these types.
     type: list
     elements: str
+  purge_keep_names:
+    description:
+      - With O(purge), never delete records with these names (relative or full), for example names whose records
+        another tool manages (V(_acme-challenge)).
+    type: list
+    elements: str
   purge_apex_ns:
     description:
       - With O(purge), also delete NS records at the zone apex that are not desired.
@@ -177,6 +183,7 @@ EXAMPLES = r"""
     zone: example.org
     zone_file: files/example.org.zone
     purge: true
+    purge_keep_names: [_acme-challenge]   # certbot manages these
   diff: true
   register: dns
 
@@ -346,6 +353,7 @@ def main():
         purge=dict(type="bool", default=False),
         purge_names=dict(type="list", elements="str"),
         purge_types=dict(type="list", elements="str"),
+        purge_keep_names=dict(type="list", elements="str"),
         purge_apex_ns=dict(type="bool", default=False),
         batch_size=dict(type="int", default=200),
     )
@@ -359,7 +367,7 @@ def main():
     desired, absent, skipped = desired_records(module, zone_name, min_ttl_of(zone))
     try:
         scope = Scope(zone_name, purge=params["purge"], names=params["purge_names"], types=params["purge_types"],
-                      apex_ns=params["purge_apex_ns"])
+                      apex_ns=params["purge_apex_ns"], keep_names=params["purge_keep_names"])
     except PlanError as err:
         fail_invalid(module, err.messages)
     sync = DnsSync(module, cf, zone, batch_size=params["batch_size"])

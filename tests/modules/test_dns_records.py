@@ -176,6 +176,8 @@ def test_purge_scoping_and_apex_ns(emulator, zone, run_module):
     assert by_name["counts"] == {"created": 0, "updated": 0, "deleted": 1, "unchanged": 1}
     by_type = run(run_module, keep, purge=True, purge_types=["TXT"], _check=True)
     assert by_type["counts"]["deleted"] == 2 and by_type["changed"] is True
+    kept = run(run_module, keep, purge=True, purge_keep_names=["a", "c.example.org."], _check=True)
+    assert kept["counts"]["deleted"] == 1  # only b
     everything = run(run_module, keep, purge=True)
     assert everything["counts"] == {"created": 0, "updated": 0, "deleted": 3, "unchanged": 1}
     left = sorted((r["name"], r["type"]) for r in stored(emulator, zone["id"]))
