@@ -381,3 +381,16 @@ def test_lost_answer_after_commit_is_reconciled(emulator, zone, run_module, monk
     assert log["by_route"][BATCH] == 1 and log["by_route"][LIST] == 2
     (rec,) = stored(emulator, zone["id"])
     assert result["record"]["id"] == rec["id"]
+
+
+def test_wildcard_and_unicode_names(emulator, zone, run_module):
+    wild = {"zone": ZONE, "name": "*.preview", "type": "CNAME", "content": "lb.example.org"}
+    assert run_module("dns_record", wild)["record"]["name"] == "*.preview.example.org"
+    idn = {"zone": ZONE, "name": "münchen", "type": "A", "content": "192.0.2.1"}
+    assert run_module("dns_record", idn)["record"]["name"] == "xn--mnchen-3ya.example.org"
+    emulator.clear_requests()
+    assert run_module("dns_record", wild)["changed"] is False
+    assert run_module("dns_record", dict(idn, name="xn--mnchen-3ya"))["changed"] is False
+    assert emulator.requests()["writes"] == 0
+    found = run_module("dns_record_info", {"zone": ZONE, "name": "*.preview"})["records"]
+    assert [r["type"] for r in found] == ["CNAME"]
