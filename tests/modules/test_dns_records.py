@@ -368,3 +368,15 @@ def test_listing_pages_on_when_the_api_caps_per_page(emulator, zone, run_module,
     assert result["changed"] is False and result["counts"]["unchanged"] == 450
     pages = [q["page"] for m, path, q, _b in sent if m == "GET" and path.endswith("/dns_records")]
     assert pages == [1, 2, 3, 4, 5]
+
+
+def test_ambiguous_failures_without_end_give_up_with_a_report(emulator, zone, run_module):
+    emulator.faults([{"kind": "error_before", "path": "/batch$", "times": 50, "status": 503}])
+    result = run(run_module, a_records(5))
+    assert result["failed"] is True
+    assert "re-read %d time(s)" % dns_sync.MAX_RECONCILE_STREAK in result["msg"]
+    assert result["not_applied"] == {"created": 5, "updated": 0, "deleted": 0}
+    log = emulator.requests()
+    assert log["by_route"][BATCH] == dns_sync.MAX_RECONCILE_STREAK + 1      # never more than that, never blind
+    assert log["by_route"][LIST] == dns_sync.MAX_RECONCILE_STREAK + 1
+    assert stored(emulator, zone["id"]) == []
