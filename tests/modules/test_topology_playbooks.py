@@ -17,6 +17,8 @@ ZONE_FILE = os.path.join(os.path.dirname(ROOT), "shared", "data", "zones", "exam
 
 HOSTS = """
 all:
+  hosts:
+    localhost: {ansible_connection: local}
   children:
     websoft9:
       children:
@@ -68,12 +70,12 @@ def inventory(emulator, tmp_path):
     return inv
 
 
-def run(inventory, playbook):
+def run(inventory, playbook, *extra):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
                ANSIBLE_PYTHON_INTERPRETER=sys.executable)
     proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
-                           os.path.join(ROOT, "playbooks", playbook)],
+                           os.path.join(ROOT, "playbooks", playbook)] + list(extra),
                           env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
     ok, changed, unreachable, failed = map(int, RECAP.search(proc.stdout).groups())
@@ -162,5 +164,31 @@ def test_load_balancer_playbook_twice(emulator, inventory):
 
     emulator.clear_requests()
     changed, out = run(inventory, "load_balancer.yml")
+    assert changed == 0, out[-3000:]
+    assert emulator.requests()["writes"] == 0
+
+
+def test_tunnel_playbook_cloudflare_side(emulator, inventory):
+    """tunnel.yml on the controller only (--limit localhost): a tunnel per origin host, ingress, CNAMEs."""
+    changed, out = run(inventory, "tunnel.yml", "--limit", "localhost")
+    assert changed > 0
+    tunnels = {t["name"]: t for t in result(emulator, "/accounts/%s/cfd_tunnel?is_deleted=false" % emulator.account_id)}
+    assert sorted(tunnels) == ["example-org-w9-eu-1", "example-org-w9-eu-2", "example-org-w9-us-1"]
+    tid = tunnels["example-org-w9-eu-1"]["id"]
+    config = result(emulator, "/accounts/%s/cfd_tunnel/%s/configurations" % (emulator.account_id, tid))["config"]
+    assert [r.get("hostname") for r in config["ingress"]] == ["shop.example.org", "app.example.org", None]
+    other = tunnels["example-org-w9-eu-2"]["id"]
+    config2 = result(emulator, "/accounts/%s/cfd_tunnel/%s/configurations" % (emulator.account_id, other))["config"]
+    # app.example.org is on every host: its tunnel hostname goes to the first host only
+    assert [r.get("hostname") for r in config2["ingress"]] == ["blog.example.org", None]
+    assert config["ingress"][0]["service"] == "https://localhost:443"
+    assert config["ingress"][0]["originRequest"]["originServerName"] == "shop.example.org"
+    zid = result(emulator, "/zones?name=example.org")[0]["id"]
+    cname = result(emulator, "/zones/%s/dns_records?name=shop.example.org" % zid)
+    assert [(r["type"], r["content"], r["proxied"]) for r in cname] == [("CNAME", tid + ".cfargotunnel.com", True)]
+    assert "token" not in out.lower() or "eyJ" not in out  # tokens stay out of the output (no_log)
+
+    emulator.clear_requests()
+    changed, out = run(inventory, "tunnel.yml", "--limit", "localhost")
     assert changed == 0, out[-3000:]
     assert emulator.requests()["writes"] == 0
