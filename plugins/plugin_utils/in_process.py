@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) websoft9.cloudflare contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action plugin behind every module of the collection (meta/runtime.yml routes each module's action here).
+"""The action plugin behind every module of the collection (plugins/action/<module>.py subclass it).
 
 The modules only talk to the Cloudflare API, so they nearly always run on the controller. Started as a
 separate process, each task pays for importing the Cloudflare SDK (pydantic, httpx: 0.3 s or more). When the
@@ -48,17 +48,14 @@ def _is_controller_python(path):
         return False
 
 
-class ActionModule(ActionBase):
+class InProcessAction(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset()
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        # resolved_action names this plugin (the routing target), not the module; the task's own action does.
-        module_name = self._task.action
-        if "." not in module_name:
-            module_name = "websoft9.cloudflare." + module_name
+        result = super(InProcessAction, self).run(tmp, task_vars)
+        module_name = self._task.resolved_action or self._task.action
         if not self._in_process(module_name, task_vars):
             display.vvv("%s: executing the module as a process" % module_name)
             result.update(self._execute_module(module_name=module_name, task_vars=task_vars))
