@@ -17,7 +17,7 @@ description:
   - Without terms it returns one dict with C(ipv4_cidrs) and C(ipv6_cidrs). With terms V(ipv4), V(ipv6) or V(all)
     it returns the list of ranges (V(all) is IPv4 then IPv6).
 author:
-  - websoft9.cloudflare contributors
+  - websoft9.cloudflare contributors (@websoft9)
 options:
   _terms:
     description: Which ranges to return as a flat list; V(ipv4), V(ipv6) or V(all). None returns the dict.

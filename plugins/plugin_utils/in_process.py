@@ -30,7 +30,8 @@ except ImportError:  # ansible-core < 2.19: always execute the module as a proce
     patch_module_args = None
 
 try:
-    import cloudflare  # noqa: F401  pylint: disable=unused-import  (imported once here, inherited by workers)
+    # imported once here, inherited by workers
+    import cloudflare  # noqa: F401  pylint: disable=unused-import
     HAS_SDK = True
 except ImportError:
     HAS_SDK = False
@@ -85,7 +86,8 @@ class InProcessAction(ActionBase):
                     module.main()
                 except SystemExit:
                     pass
-        except Exception:  # pylint: disable=broad-except  (a module bug must become a failed task, not a crash)
+        # a module bug must become a failed task, not a crash
+        except Exception:  # pylint: disable=broad-except
             return {"failed": True, "msg": "module %s raised an exception" % module_name,
                     "exception": traceback.format_exc()}
         data = self._parse_returned_data({"rc": 0, "stdout": out.getvalue(), "stderr": ""}, "legacy")
