@@ -128,7 +128,7 @@ def test_fault_probability_is_reproducible(emulator):
     def run():
         emulator.reset()
         emulator.faults([{"kind": "error_before", "probability": 0.3, "seed": 7}])
-        return [emulator.api("GET", "/user/tokens/verify")["success"] for _ in range(30)]
+        return [emulator.api("GET", "/user/tokens/verify")["success"] for _attempt in range(30)]
     first, second = run(), run()
     assert first == second
     assert 3 <= first.count(False) <= 15
@@ -145,8 +145,8 @@ def test_state_file_survives_a_restart(tmp_path):
     from cfemu.core import Emulator, State
     path = str(tmp_path / "state.json")
     first = Emulator(State(state_file=path))
-    status, _, _ = first.handle("POST", "/client/v4/zones", {"Authorization": "Bearer emulator-token"},
-                                b'{"name": "kept.example", "account": {"id": "%s"}}' % first.state.account_id.encode())
+    status, _headers, _body = first.handle("POST", "/client/v4/zones", {"Authorization": "Bearer emulator-token"},
+                                           b'{"name": "kept.example", "account": {"id": "%s"}}' % first.state.account_id.encode())
     assert status == 200
     second = Emulator(State(state_file=path))
     assert [z["name"] for z in second.state.data["zones"].values()] == ["kept.example"]

@@ -58,9 +58,9 @@ SAMPLES = [
     ("OpenpgpkeyRecord", dict(name="pgp", type="OPENPGPKEY", content="bWF0aHM=", comment="key")),
     ("CAARecord", dict(name="@", type="CAA", data={"flags": 0, "tag": "issue", "value": "letsencrypt.org"})),
     ("CERTRecord", dict(name="cert", type="CERT", data={"type": 1, "key_tag": 0, "algorithm": 0,
-                                                         "certificate": "AAAA"})),
+                                                        "certificate": "AAAA"})),
     ("DNSKEYRecord", dict(name="@", type="DNSKEY", data={"flags": 257, "protocol": 3, "algorithm": 13,
-                                                          "public_key": "mdsswUyr3DPW132mOi8V9xESWE8jTo0d"})),
+                                                         "public_key": "mdsswUyr3DPW132mOi8V9xESWE8jTo0d"})),
     ("DSRecord", dict(name="sub", type="DS", data={"key_tag": 2371, "algorithm": 13, "digest_type": 2,
                                                    "digest": "1948d33296c87009"})),
     ("HTTPSRecord", dict(name="web", type="HTTPS", data={"priority": 1, "target": ".", "value": 'alpn="h2"'})),
@@ -73,14 +73,14 @@ SAMPLES = [
         "order": 100, "preference": 10, "flags": "S", "service": "SIP+D2U", "regex": "",
         "replacement": "_sip._udp.example.com"})),
     ("SMIMEARecord", dict(name="smimea", type="SMIMEA", data={"usage": 3, "selector": 1, "matching_type": 1,
-                                                             "certificate": "abcdef"})),
+                                                              "certificate": "abcdef"})),
     ("SRVRecord", dict(name="_sip._tcp", type="SRV", data={"priority": 10, "weight": 20, "port": 5060,
-                                                          "target": "sip.example.com"})),
+                                                           "target": "sip.example.com"})),
     ("SSHFPRecord", dict(name="host", type="SSHFP", data={"algorithm": 4, "type": 2, "fingerprint": "abcd"})),
     ("TLSARecord", dict(name="_25._tcp.mail", type="TLSA", data={"usage": 3, "selector": 1, "matching_type": 1,
-                                                                "certificate": "8baa71"})),
+                                                                 "certificate": "8baa71"})),
     ("URIRecord", dict(name="_ftp._tcp", type="URI", priority=10, data={"weight": 1,
-                                                                      "target": "ftp://ftp.example.com/"})),
+                                                                        "target": "ftp://ftp.example.com/"})),
 ]
 
 
@@ -90,12 +90,12 @@ def test_sdk_parses_create_get_list_update_edit_delete_for_every_type(cf, zone, 
         rec = cf.dns.records.create(zone_id=zone["id"], ttl=3600, **params)
         assert type(rec).__name__ == model, params
         assert rec.id and rec.created_on and rec.modified_on and rec.proxiable is (params["type"] in
-                                                                                     ("A", "AAAA", "CNAME"))
+                                                                                   ("A", "AAAA", "CNAME"))
         created[params["type"]] = rec
         got = cf.dns.records.get(rec.id, zone_id=zone["id"])
         assert type(got).__name__ == model and got.content == rec.content
     listed = list(cf.dns.records.list(zone_id=zone["id"]))
-    assert sorted(type(r).__name__ for r in listed) == sorted(m for m, _ in SAMPLES)
+    assert sorted(type(r).__name__ for r in listed) == sorted(m for m, _params in SAMPLES)
 
     a = created["A"]
     updated = cf.dns.records.update(a.id, zone_id=zone["id"], name="a", type="A", content="192.0.2.2", ttl=300,
@@ -119,7 +119,7 @@ def test_record_shape_defaults_and_no_zone_fields(emulator, zone):
     assert rec["comment"] is None and rec["tags"] == [] and rec["settings"] == {} and rec["meta"] == {}
     assert "comment_modified_on" not in rec and "tags_modified_on" not in rec
     cname = raw(emulator, "POST", records_path(zone), {"name": "c", "type": "CNAME", "content": "www.example.com",
-                                                        "comment": "x", "tags": ["team:dns"]})["result"]
+                                                       "comment": "x", "tags": ["team:dns"]})["result"]
     assert cname["settings"] == {"flatten_cname": False, "ipv4_only": False, "ipv6_only": False}
     assert cname["comment_modified_on"] and cname["tags_modified_on"]
     listed = all_records(emulator, zone)
@@ -338,7 +338,7 @@ def test_exclusivity_rules(emulator, zone):
 
 def test_put_resets_and_patch_merges(emulator, zone):
     rec = raw(emulator, "POST", records_path(zone), {"name": "m", "type": "A", "content": "192.0.2.1", "ttl": 300,
-                                                      "comment": "c", "tags": ["a:b"], "proxied": True})["result"]
+                                                     "comment": "c", "tags": ["a:b"], "proxied": True})["result"]
     patched = raw(emulator, "PATCH", records_path(zone, "/" + rec["id"]), {"content": "192.0.2.2"})["result"]
     assert (patched["content"], patched["comment"], patched["tags"], patched["proxied"]) == \
         ("192.0.2.2", "c", ["a:b"], True)
@@ -381,7 +381,10 @@ def _names(emulator, zone, query):
 
 def test_list_filters(emulator, zone):
     _seed_listing(emulator, zone)
-    n = lambda q: _names(emulator, zone, q)  # noqa: E731
+
+    def n(q):
+        return _names(emulator, zone, q)
+
     assert n("name=WWW.example.com") == [("www.example.com", "A"), ("www.example.com", "AAAA")]
     assert n("name.exact=www.example.com&type=AAAA") == [("www.example.com", "AAAA")]
     assert n("name.contains=AIL") == [("mail.example.com", "A")]
@@ -404,7 +407,7 @@ def test_list_filters(emulator, zone):
     assert n("tag=team:web&tag=team:api&tag_match=any") == [("api.example.com", "A"), ("www.example.com", "A")]
     assert n("tag=team:web&tag=team:api") == []
     assert n("type=MX&proxied=true&match=any") == [("docs.example.com", "CNAME"), ("example.com", "MX"),
-                                                  ("www.example.com", "A")]
+                                                   ("www.example.com", "A")]
     assert n("search=spf") == [("example.com", "TXT")]
     ordered = raw(emulator, "GET", records_path(zone, "?order=ttl&direction=desc&type=A"))["result"]
     assert [r["ttl"] for r in ordered] == [3600, 600, 1]
@@ -483,7 +486,7 @@ def test_batch_over_the_plan_limit_is_rejected_whole(emulator, zone):
     posts = [{"name": "h%d" % i, "type": "A", "content": "192.0.2.1", "ttl": 1} for i in range(200)]
     extra = {"name": "one-more", "type": "A", "content": "192.0.2.1", "ttl": 1}
     over = raw(emulator, "POST", records_path(zone, "/batch"), {"posts": posts[:150], "patches": [],
-                                                                 "deletes": [{"id": "0" * 32}] * 51})
+                                                                "deletes": [{"id": "0" * 32}] * 51})
     assert over["success"] is False and over["errors"][0]["code"] == 81060  # 201 operations, counted together
     over = raw(emulator, "POST", records_path(zone, "/batch"), {"posts": posts + [extra]})
     assert over["success"] is False and over["errors"][0]["code"] == 81060
@@ -577,7 +580,7 @@ def test_import_proxied_flag_comments_and_errors(cf, zone, emulator):
     assert recs["b.example.com"]["proxied"] is False  # explicit mark wins
     c = recs["c.example.com"]
     assert (c["content"], c["proxied"], c["comment"], c["tags"]) == ("a.example.com", True, "front door",
-                                                                       ["team:web"])
+                                                                     ["team:web"])
     assert recs["t.example.com"]["content"] == '"split" "over lines"' and recs["t.example.com"]["ttl"] == 300
     line = [x for x in cf.dns.records.export(zone_id=zone["id"]).splitlines() if x.startswith("c.example.com.")]
     assert line == ["c.example.com.\t1\tIN\tCNAME\ta.example.com. ; front door cf_tags=team:web,cf-proxied:true"]

@@ -127,7 +127,7 @@ def _parse_multipart(content_type, body):
     for chunk in body.split(boundary)[1:]:
         if chunk.startswith(b"--"):
             break
-        head, _, value = chunk.strip(b"\r\n").partition(b"\r\n\r\n")
+        head, _sep, value = chunk.strip(b"\r\n").partition(b"\r\n\r\n")
         name = re.search(rb'name="([^"]+)"', head)
         if name:
             parts[name.group(1).decode()] = value.decode("utf-8", "replace")

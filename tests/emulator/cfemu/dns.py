@@ -49,6 +49,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import operator
 import re
 import time
 from datetime import datetime, timezone
@@ -881,7 +882,7 @@ def _text_ops(req, key, getter, normalise=str.lower):
 def _tag_pairs(rec):
     out = []
     for tag in rec.get("tags") or ():
-        name, _, value = tag.partition(":")
+        name, _sep, value = tag.partition(":")
         out.append((name.lower(), value.lower()))
     return out
 
@@ -890,7 +891,7 @@ def _tag_preds(req):
     preds = []
 
     def split(raw):
-        name, _, value = raw.partition(":")
+        name, _sep, value = raw.partition(":")
         return name.lower(), value.lower()
 
     for raw in req.args("tag"):
@@ -978,12 +979,12 @@ def list_records(req, st, zone_id):
     records = _records(st, zone_id).values()
     items = [r for r in records if pred(r)] if pred else list(records)
     if order == "type":
-        key = lambda r: (r["type"], r["name"], r["content"])  # noqa: E731
+        fields = ("type", "name", "content")
     elif order == "name":
-        key = lambda r: (r["name"], r["type"], r["content"])  # noqa: E731
+        fields = ("name", "type", "content")
     else:
-        key = lambda r: (r[order], r["type"], r["name"], r["content"])  # noqa: E731
-    items.sort(key=key, reverse=direction == "desc")
+        fields = (order, "type", "name", "content")
+    items.sort(key=operator.itemgetter(*fields), reverse=direction == "desc")
     return paginate(req, items, default_per_page=100, max_per_page=5000000, min_per_page=1)
 
 
@@ -1286,7 +1287,7 @@ def batch_records(req, st, zone_id):
     txn = _Txn(_index(st, zone_id))
     records = txn.idx.records
     out = {key: [] for key in ops}
-    where = None
+    where = ("deletes", 0, {})  # always overwritten before anything in the try block can raise
     try:
         for pos, item in enumerate(ops["deletes"]):
             where = ("deletes", pos, item)

@@ -289,4 +289,4 @@ def edit_settings(req, st, zone_id):
     for setting_id, value in checked:
         zone["settings"][setting_id] = value
         zone["settings"]["_modified_" + setting_id] = now
-    return [_setting_view(zone, sid) for sid, _ in checked]
+    return [_setting_view(zone, sid) for sid, _value in checked]
