@@ -117,7 +117,9 @@ def test_data_form_equals_content_form(rtype, name, content, data, priority, fqd
 def test_api_echo_of_the_wire_body_compares_equal(rtype, name, content, data, priority, fqdn, shown, key):
     desired = norm(name=name, type=rtype, content=content, ttl=3600)
     body = wire_body(desired)
-    returned = dict(body, content=body.get("content", shown), ttl=float(body["ttl"]))
+    returned = dict(body)
+    returned["content"] = body.get("content", shown)
+    returned["ttl"] = float(body["ttl"])
     if "data" in body:
         returned["data"] = dict((k, float(v) if isinstance(v, int) else v) for k, v in body["data"].items())
     actual = record_from_api(api(**returned), ZONE)
