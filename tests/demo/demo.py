@@ -164,6 +164,14 @@ def main():
     os.makedirs(WORK, mode=0o700)
     logfile = os.path.join(WORK, "ansible.log")
 
+    zone_file = os.environ.get("W9CF_ZONE_FILE") or os.path.join(os.path.dirname(ROOT), "shared", "data", "zones",
+                                                                 "example.org.zone")
+    if not os.path.isfile(zone_file):
+        print("The demo's input zone file %s is missing (shared/ beside the clone); set W9CF_ZONE_FILE to a BIND "
+              "zone file of example.org." % zone_file)
+        return 2
+    os.environ["W9CF_ZONE_FILE"] = zone_file
+    log("input: %s (%d lines)" % (zone_file, sum(1 for _ in open(zone_file))))
     problem = "--no-containers given" if args.no_containers else podman_problem()
     containers = tried = problem is None
     emu = EmulatorProcess(token="demo-token", state=os.path.join(WORK, "state.json"))
