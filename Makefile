@@ -162,7 +162,8 @@ demo: venv collections-path
 # make molecule-origin: the `origin` scenario (roles origin + tunnel) on podman containers, end to end:
 # tests/testbed/setup.sh installs podman/runc/debootstrap if missing, fixes containers.conf, makes
 # .venv-molecule and builds the local images (cached by stamps), then molecule runs
-# destroy -> syntax -> create -> prepare -> converge -> idempotence -> verify -> destroy. Prints the seconds.
+# destroy -> syntax -> create -> prepare -> check -> converge -> idempotence -> verify -> destroy. Prints the seconds
+# (measured: 309 s from nothing cached - venv, debootstrap, image build - with podman already installed).
 # MOLECULE_ARGS=--destroy=never keeps the containers for a look (podman exec -it w9cf-w9v23 bash).
 .PHONY: molecule-origin molecule-proxy molecule-load_balancer
 MOLECULE_ARGS ?=
