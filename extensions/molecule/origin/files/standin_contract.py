@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python
 """Run on a Websoft9-like origin: check that the NPM and apphub test doubles answer like the reference
 (shared/reference/websoft9.md) on the error paths the role does not walk. Prints a JSON list of failures."""
 import json

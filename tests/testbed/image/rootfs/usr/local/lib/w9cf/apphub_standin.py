@@ -146,7 +146,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    host, _, port = os.environ.get("W9CF_APPHUB_LISTEN", "0.0.0.0:9000").rpartition(":")
+    host, _sep, port = os.environ.get("W9CF_APPHUB_LISTEN", "0.0.0.0:9000").rpartition(":")
     HTTPServer((host, int(port)), Handler).serve_forever()
 
 

@@ -163,7 +163,7 @@ def render_host(h, certs):
 
 
 def nginx(*args):
-    proc = subprocess.run(["nginx"] + list(args), capture_output=True, text=True)
+    proc = subprocess.run(["nginx"] + list(args), capture_output=True, text=True, check=False)
     return proc.returncode, (proc.stderr + proc.stdout).strip()
 
 
@@ -193,7 +193,7 @@ def parse_cert(pem):
         fh.flush()
         proc = subprocess.run(["openssl", "x509", "-in", fh.name, "-noout", "-subject", "-issuer",
                                "-startdate", "-enddate", "-ext", "subjectAltName", "-nameopt", "RFC2253"],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise HTTPError(400, "Certificate is not valid (%s)" % proc.stderr.strip().splitlines()[0]
                         if proc.stderr.strip() else "Certificate is not valid ()")
@@ -218,7 +218,7 @@ def check_key(pem):
     with tempfile.NamedTemporaryFile("w", suffix=".pem") as fh:
         fh.write(pem)
         fh.flush()
-        proc = subprocess.run(["openssl", "pkey", "-in", fh.name, "-noout"], capture_output=True, text=True)
+        proc = subprocess.run(["openssl", "pkey", "-in", fh.name, "-noout"], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise HTTPError(400, "Certificate Key is not valid ()")
 
@@ -259,7 +259,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_any(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        path, _, query = self.path.partition("?")
+        path, _sep, query = self.path.partition("?")
         parts = [p for p in path.split("/") if p]
         try:
             if parts[:1] != ["api"]:
@@ -310,6 +310,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def hosts(self, db, method, rest, raw, query):
         expand = "certificate" in query
+
         def out(h):
             o = dict(h)
             if expand:
@@ -427,7 +428,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    host, _, port = os.environ.get("W9CF_NPM_LISTEN", "127.0.0.1:81").rpartition(":")
+    host, _sep, port = os.environ.get("W9CF_NPM_LISTEN", "127.0.0.1:81").rpartition(":")
     # one request at a time: the state is a JSON file
     HTTPServer((host, int(port)), Handler).serve_forever()
 
