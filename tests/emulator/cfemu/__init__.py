@@ -12,6 +12,7 @@ FAMILIES = [
     "access_rules",
     "certificates",
     "tunnels",
+    "graphql",
 ]
 
 _loaded = False

@@ -1593,4 +1593,15 @@ def _answer(st, answer, lb, pool, origin, reason, session=None):
     pool_load[pool["id"]] = pool_load.get(pool["id"], 0) + 1
     origin_load = sim.setdefault("origin_load", {}).setdefault(pool["id"], {})
     origin_load[origin["name"]] = origin_load.get(origin["name"], 0) + 1
+    _count_for_analytics(st, lb, answer)
     return answer
+
+
+def _count_for_analytics(st, lb, answer):
+    """Hook (owned by graphql.py): each answered request counts in the zone's GraphQL analytics."""
+    # Imported here: graphql.py is a separate family and imports nothing from this module.
+    from . import graphql  # pylint: disable=import-outside-toplevel
+    zone_id = next((z for z, lbs in st.coll(LBS).items() if lb["id"] in lbs), None)
+    if zone_id is not None:
+        status = int(answer["error"]) if str(answer.get("error") or "").isdigit() else 200
+        graphql.count_steer(st, zone_id, lb["name"], answer.get("country"), status)
