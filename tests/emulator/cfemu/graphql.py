@@ -421,6 +421,8 @@ def _resolve_groups(st, zone_id, field, path):
             keys.sort(key=lambda k: sum(r["requests"] for r in groups[k]), reverse=reverse)
         else:
             keys.sort(reverse=reverse)
+    # The selection is checked even when no group has traffic (a validation error does not depend on the data).
+    _group("1970-01-01T00:00:00Z", [], _need(field, path), path)
     out = []
     for index, key in enumerate(keys[:limit]):
         out.append(_group(key, groups[key], _need(field, path), path + [index]))
