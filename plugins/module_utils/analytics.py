@@ -138,6 +138,10 @@ def graphql_error(response):
         return "GraphQL analytics query failed: " + "; ".join(parts)
     if not isinstance(response.get("data"), dict):
         return "GraphQL analytics: the answer has neither data nor errors"
+    if not ((response["data"].get("viewer") or {}).get("zones")):
+        # Cloudflare answers an empty zones list for a zone the token may not read analytics of.
+        return ("GraphQL analytics: no data for the zone (does the token have the Analytics Read permission on "
+                "it?)")
     return None
 
 

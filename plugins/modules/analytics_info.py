@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: analytics_info
 short_description: Read a zone's traffic from the Cloudflare GraphQL Analytics API
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns a zone's HTTP traffic over a time range, per day or per hour, from Cloudflare's GraphQL Analytics API
     (datasets C(httpRequests1dGroups) and C(httpRequests1hGroups)).

@@ -1,6 +1,10 @@
 """analytics_info against the emulator's GraphQL endpoint: values, one GraphQL request per task, errors, bad input."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -137,6 +141,62 @@ def test_default_range_reads_the_seeded_baseline(emulator, run_module):
     assert run_module("analytics_info", {"zone": "example.org"})["series"][:7] == result["series"][:7]
 
 
+def test_counts_what_the_load_balancer_simulation_answered(emulator, run_module, zone):
+    pool = emulator.api("POST", "/accounts/%s/load_balancers/pools" % emulator.account_id,
+                        {"name": "p", "origins": [{"name": "a", "address": "192.0.2.1"}]})["result"]["id"]
+    emulator.api("POST", "/zones/%s/load_balancers" % zone["id"],
+                 {"name": "app.example.com", "default_pools": [pool], "fallback_pool": pool})
+    for country in ("JP", "JP", "BR"):
+        emulator.control("POST", "/lb/steer", {"hostname": "app.example.com", "country": country})
+    emulator.clear_requests()
+    result = run_module("analytics_info", {"zone": "example.com", "since": "-1d", "breakdowns": ["countries"]})
+    assert result["totals"]["requests"] == 3
+    assert result["countries"] == [{"country": "JP", "requests": 2, "threats": 0},
+                                   {"country": "BR", "requests": 1, "threats": 0}]
+    assert emulator.requests()["by_route"] == {"GET /zones": 1, "POST /graphql": 1}
+
+
+PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/websoft9.cloudflare.cloudflare:
+      api_token: "%(token)s"
+      api_base_url: "%(base)s"
+  tasks:
+    - name: traffic in check mode, through the action group
+      websoft9.cloudflare.analytics_info:
+        zone: example.com
+        since: "2024-05-01"
+        until: "2024-05-02"
+        breakdowns: [status_codes]
+      check_mode: true
+      register: traffic
+    - name: keep it
+      ansible.builtin.copy:
+        content: "{{ traffic | to_json }}"
+        dest: "%(out)s"
+        mode: "0600"
+"""
+
+
+def test_through_ansible_playbook(emulator, zone, tmp_path):
+    out = tmp_path / "traffic.json"
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(PLAYBOOK % {"token": emulator.token, "base": emulator.base_url, "out": out})
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(root, ".build", "collections"),
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1")
+    run = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
+                          "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable, str(playbook)],
+                         env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    traffic = json.loads(out.read_text())
+    assert traffic["changed"] is False and traffic["totals"]["requests"] == 210
+    assert traffic["status_codes"][0] == {"status": 200, "requests": 180}
+    assert emulator.requests()["by_route"] == {"GET /zones": 1, "POST /graphql": 1}
+
+
 # --- pure helpers ----------------------------------------------------------------------------------------------------
 NOW = datetime(2024, 5, 10, 12, 34, 56, tzinfo=timezone.utc)
 
@@ -166,7 +226,8 @@ def test_query_is_built_from_options():
 
 
 def test_graphql_error_messages():
-    assert analytics.graphql_error({"data": {"viewer": {}}, "errors": None}) is None
+    assert analytics.graphql_error({"data": {"viewer": {"zones": [{"series": []}]}}, "errors": None}) is None
     assert analytics.graphql_error({"data": None, "errors": [{"message": "boom", "path": ["viewer", "zones", 0]}]}) \
         == "GraphQL analytics query failed: boom (path viewer.zones.0)"
     assert "neither data nor errors" in analytics.graphql_error({"data": None, "errors": []})
+    assert "Analytics Read" in analytics.graphql_error({"data": {"viewer": {"zones": []}}, "errors": None})
