@@ -1,0 +1,164 @@
+"""playbooks/drift.yml against the in-process emulator: converge, no drift, change things behind its back.
+
+The topology playbooks converge the zone; drift.yml then runs the same roles in check + diff mode. It must exit 0
+with "no drift" when nothing differs, non-zero naming exactly the zones and kinds that were changed through the
+API otherwise, and never send a write request.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+HOSTS = """
+all:
+  hosts:
+    localhost: {ansible_connection: local}
+  children:
+    websoft9:
+      children:
+        websoft9_eu:
+          hosts:
+            w9-eu-1: {ansible_host: 10.232.0.10, origin_domains: [shop.example.org, app.example.org]}
+            w9-eu-2: {ansible_host: 10.232.0.11, origin_domains: [app.example.org]}
+        websoft9_us:
+          hosts:
+            w9-us-1: {ansible_host: 10.232.0.12, origin_domains: [app.example.org, www.example.net]}
+"""
+
+GROUP_VARS = """
+cloudflare_api_token: "{token}"
+cloudflare_api_base_url: "{base}"
+cloudflare_certificate_dir: "{pki}"
+cloudflare_zones:
+  - name: example.org
+    zone_file: "{zone_file}"
+    records: [{{name: extra, type: TXT, content: "hello"}}]
+    load_balancer_hostnames: [app.example.org]
+  - name: example.net
+    records: [{{name: "@", type: TXT, content: "v=spf1 -all"}}]
+    load_balancer_hostnames: [www.example.net]
+proxy_ip_access_rules:
+  - {{value: 192.0.2.66, mode: block, notes: abuse}}
+load_balancer_pools:
+  - {{group: websoft9_eu, regions: [WEU], countries: [DE]}}
+  - {{group: websoft9_us, regions: [ENAM], countries: [US]}}
+"""
+
+ZONE_FILE = ("$ORIGIN example.org.\n$TTL 3600\n@ IN A 192.0.2.10\nwww IN CNAME example.org.\n"
+             "wordpress 1 IN A 192.0.2.12 ; cf_tags=cf-proxied:true\n")
+
+RECAP = re.compile(r"^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+@pytest.fixture
+def inventory(emulator, tmp_path):
+    inv = tmp_path / "inventory"
+    (inv / "group_vars").mkdir(parents=True)
+    (inv / "hosts.yml").write_text(HOSTS)
+    zone_file = tmp_path / "example.org.zone"
+    zone_file.write_text(ZONE_FILE)
+    (inv / "group_vars" / "all.yml").write_text(GROUP_VARS.format(
+        token=emulator.token, base=emulator.base_url, pki=tmp_path / "pki", zone_file=zone_file))
+    return inv
+
+
+def playbook(inventory, name, *extra):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
+                           os.path.join(ROOT, "playbooks", name)] + list(extra),
+                          env=env, capture_output=True, text=True, timeout=240, check=False)
+
+
+def converge(inventory, name, *extra):
+    proc = playbook(inventory, name, *extra)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+
+
+def drift(emulator, inventory, *extra):
+    """drift.yml: (return code, report lines {zone: {kind: text}}, stdout); asserts it wrote nothing."""
+    emulator.clear_requests()
+    proc = playbook(inventory, "drift.yml", *extra)
+    log = emulator.requests()
+    assert log["writes"] == 0, log["by_route"]
+    assert log["total"] > 0
+    report = {}
+    zone = None
+    for line in re.findall(r'^\s+"(.*)",?$', proc.stdout, re.M):
+        match = re.match(r"^(\S+):$", line)
+        if match:
+            zone = match.group(1)
+            report[zone] = {}
+            continue
+        match = re.match(r"^  ([a-z ]+): \d+ \((.*)\)$", line)
+        if match and zone:
+            report[zone][match.group(1)] = match.group(2)
+    return proc.returncode, report, proc.stdout
+
+
+def api(emulator, method, path, body=None):
+    answer = emulator.api(method, path, body)
+    assert answer["success"], answer
+    return answer["result"]
+
+
+def zone_id(emulator, name):
+    return api(emulator, "GET", "/zones?name=" + name)[0]["id"]
+
+
+def test_drift_proxy_topology(emulator, inventory):
+    converge(inventory, "proxy.yml")
+    code, report, out = drift(emulator, inventory)
+    assert code == 0, out[-4000:]
+    assert "no drift: 2 zone(s) match the inventory (proxy topology)" in out
+    assert report == {}
+
+    org = zone_id(emulator, "example.org")
+    shop = api(emulator, "GET", "/zones/%s/dns_records?name=shop.example.org&type=A" % org)[0]
+    api(emulator, "PATCH", "/zones/%s/dns_records/%s" % (org, shop["id"]), {"content": "10.232.0.99"})
+    net = zone_id(emulator, "example.net")
+    api(emulator, "PATCH", "/zones/%s/settings/min_tls_version" % net, {"value": "1.0"})
+
+    code, report, out = drift(emulator, inventory)
+    assert code != 0, out[-4000:]
+    assert "DRIFT: 2 of 2 zone(s) differ" in out
+    assert sorted(report) == ["example.net", "example.org"]
+    assert list(report["example.org"]) == ["records"]
+    assert "shop" in report["example.org"]["records"]
+    assert report["example.net"] == {"settings": "min_tls_version"}
+    assert "drift in 2 of 2 zone(s): example.org (records); example.net (settings)" in out
+
+    # converge again: the drift is gone
+    converge(inventory, "proxy.yml")
+    code, report, out = drift(emulator, inventory)
+    assert code == 0 and report == {}, out[-4000:]
+
+
+def test_drift_load_balancer_topology(emulator, inventory):
+    extra = ("-e", "cloudflare_topology=load_balancer")
+    converge(inventory, "load_balancer.yml", *extra)
+    code, report, out = drift(emulator, inventory, *extra)
+    assert code == 0, out[-4000:]
+    assert "no drift: 2 zone(s) match the inventory (load_balancer topology)" in out
+
+    pools = api(emulator, "GET", "/accounts/%s/load_balancers/pools" % emulator.account_id)
+    eu = [p for p in pools if p["name"] == "example-org-websoft9_eu"][0]
+    origins = [{"name": o["name"], "address": "10.232.0.77" if o["address"] == "10.232.0.11" else o["address"],
+                "weight": o["weight"], "enabled": o["enabled"]} for o in eu["origins"]]
+    api(emulator, "PATCH", "/accounts/%s/load_balancers/pools/%s" % (emulator.account_id, eu["id"]),
+        {"origins": origins})
+    org = zone_id(emulator, "example.org")
+    rules = api(emulator, "GET", "/zones/%s/firewall/access_rules/rules" % org)
+    api(emulator, "DELETE", "/zones/%s/firewall/access_rules/rules/%s" % (org, rules[0]["id"]))
+
+    code, report, out = drift(emulator, inventory, *extra)
+    assert code != 0, out[-4000:]
+    assert sorted(report) == ["example.org"], out[-4000:]
+    assert report["example.org"] == {"access rules": "192.0.2.66", "pools": "example-org-websoft9_eu"}
