@@ -1,0 +1,170 @@
+"""zone_export and playbooks/adopt.yml against the in-process emulator: seed a zone through the API, export it,
+converge the topology with the export -> changed=0 and zero writes (and drift.yml finds no drift)."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RECAP = re.compile(r"^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def api(emulator, method, path, body=None):
+    answer = emulator.api(method, path, body)
+    assert answer["success"], (method, path, answer)
+    return answer["result"]
+
+
+def seed(emulator, load_balancer=True, foreign_rule=False):
+    """A zone set up by hand (not by the roles): records, settings, rules, access rules, a load balancer."""
+    zid = emulator.add_zone("example.org")["id"]
+    for rec in ({"name": "example.org", "type": "A", "content": "192.0.2.10", "ttl": 3600},
+                {"name": "www.example.org", "type": "CNAME", "content": "example.org", "proxied": True},
+                {"name": "example.org", "type": "MX", "content": "mail.example.org", "priority": 10, "ttl": 300},
+                {"name": "example.org", "type": "TXT", "content": "\"v=spf1 mx -all\"", "comment": "spf"},
+                {"name": "shop.example.org", "type": "AAAA", "content": "2001:db8::7", "proxied": True,
+                 "tags": ["team:shop"]}):
+        api(emulator, "POST", "/zones/%s/dns_records" % zid, rec)
+    api(emulator, "PATCH", "/zones/%s/settings" % zid, {"items": [
+        {"id": "ssl", "value": "full"}, {"id": "min_tls_version", "value": "1.2"},
+        {"id": "always_use_https", "value": "on"},
+        {"id": "security_header", "value": {"strict_transport_security": {
+            "enabled": True, "max_age": 86400, "include_subdomains": False, "preload": False, "nosniff": True}}}]})
+    rulesets = {
+        "http_request_firewall_managed": [{"ref": "w9cf_cloudflare_managed", "description": "Cloudflare Managed Ruleset",
+                                           "expression": "true", "action": "execute",
+                                           "action_parameters": {"id": "efb7b8c949ac4650a09736fc376e9aee"}}],
+        "http_request_firewall_custom": [{"ref": "block_admin", "description": "No admin from outside",
+                                          "expression": '(http.request.uri.path contains "/wp-admin")',
+                                          "action": "managed_challenge"}],
+        "http_ratelimit": [{"ref": "w9cf_login_ratelimit", "description": "Rate limit logins",
+                            "expression": '(http.request.uri.path in {"/login" "/wp-login.php"} and '
+                                          'http.request.method in {"POST"})',
+                            "action": "block",
+                            "ratelimit": {"characteristics": ["ip.src", "cf.colo.id"], "period": 60,
+                                          "requests_per_period": 20, "mitigation_timeout": 600}}],
+        "http_request_cache_settings": [{"ref": "cache_images", "description": "Images",
+                                         "expression": '(http.request.uri.path.extension in {"png" "jpg"})',
+                                         "action": "set_cache_settings", "action_parameters": {"cache": True}}],
+    }
+    if foreign_rule:
+        rulesets["http_ratelimit"][0]["description"] = "Somebody else's limit"
+    for phase, rules in rulesets.items():
+        api(emulator, "PUT", "/zones/%s/rulesets/phases/%s/entrypoint" % (zid, phase), {"rules": rules})
+    api(emulator, "POST", "/zones/%s/firewall/access_rules/rules" % zid,
+        {"mode": "block", "configuration": {"target": "ip", "value": "192.0.2.66"}, "notes": "abuse"})
+    api(emulator, "POST", "/zones/%s/firewall/access_rules/rules" % zid,
+        {"mode": "challenge", "configuration": {"target": "country", "value": "T1"}})
+    if not load_balancer:
+        return zid
+    account = emulator.account_id
+    monitor = api(emulator, "POST", "/accounts/%s/load_balancers/monitors" % account,
+                  {"description": "hand-made health", "type": "https", "method": "GET", "path": "/health",
+                   "header": {"Host": ["app.example.org"]}, "expected_codes": "200", "interval": 60})
+    eu = api(emulator, "POST", "/accounts/%s/load_balancers/pools" % account,
+             {"name": "eu", "description": "Europe", "monitor": monitor["id"],
+              "origins": [{"name": "fra-1", "address": "10.232.0.10"},
+                          {"name": "ams-1", "address": "10.232.0.11", "weight": 0.5}]})
+    us = api(emulator, "POST", "/accounts/%s/load_balancers/pools" % account,
+             {"name": "us", "monitor": monitor["id"], "origins": [{"name": "nyc-1", "address": "10.232.0.12"}]})
+    api(emulator, "POST", "/zones/%s/load_balancers" % zid,
+        {"name": "app.example.org", "default_pools": [eu["id"], us["id"]], "fallback_pool": us["id"],
+         "proxied": True, "steering_policy": "geo", "region_pools": {"WEU": [eu["id"], us["id"]]},
+         "country_pools": {"US": [us["id"], eu["id"]]}, "session_affinity": "cookie",
+         "session_affinity_ttl": 3600})
+    return zid
+
+
+def playbook(emulator, inventory, name, *extra):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable, CLOUDFLARE_API_TOKEN=emulator.token,
+               CLOUDFLARE_BASE_URL=emulator.base_url, ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    args = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook")]
+    if inventory:
+        args += ["-i", str(inventory)]
+    proc = subprocess.run(args + [os.path.join(ROOT, "playbooks", name)] + list(extra),
+                          env=env, capture_output=True, text=True, timeout=240, check=False)
+    return proc
+
+
+def converge(emulator, inventory, name):
+    proc = playbook(emulator, inventory, name)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+    return int(RECAP.search(proc.stdout).group(2)), proc.stdout
+
+
+def adopt(emulator, tmp_path):
+    inv = tmp_path / "adopted"
+    proc = playbook(emulator, None, "adopt.yml", "-e", "adopt_zone=example.org", "-e", "adopt_dir=%s" % inv)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+    (inv / "group_vars" / "all" / "local.yml").write_text(
+        "cloudflare_certificate_dir: %s\n" % (tmp_path / "pki"))
+    return inv, proc.stdout
+
+
+def test_export_module_shape(emulator, run_module):
+    seed(emulator)
+    emulator.clear_requests()
+    result = run_module("zone_export", {"zone": "example.org"}, check_mode=True)
+    assert result["changed"] is False and not result.get("failed"), result
+    log = emulator.requests()
+    assert log["writes"] == 0
+    assert result["counts"] == {"records": 5, "rules": 4, "access_rules": 2, "load_balancers": 1, "pools": 2,
+                                "monitors": 1}
+    assert result["unmanaged"] == []
+    out = result["vars"]
+    assert out["cloudflare_topology"] == "load_balancer"
+    zone = out["cloudflare_zones"][0]
+    assert zone["name"] == "example.org" and zone["load_balancer_hostnames"] == ["app.example.org"]
+    by = dict(((r["name"], r["type"]), r) for r in zone["records"])
+    assert by[("@", "MX")]["priority"] == 10
+    assert by[("www", "CNAME")]["proxied"] is True
+    assert by[("shop", "AAAA")]["tags"] == ["team:shop"]
+    assert out["proxy_zone_settings"]["ssl"] == "full"
+    assert out["proxy_waf_managed"] is True and out["proxy_rules_purge"] is True
+    assert out["proxy_ratelimit_paths"] == ["/login", "/wp-login.php"] and out["proxy_ratelimit_requests"] == 20
+    assert [r["ref"] for r in out["proxy_waf_custom_rules"]] == ["block_admin"]
+    assert out["proxy_ip_access_rules"] == [{"value": "T1", "target": "country", "mode": "challenge"},
+                                            {"value": "192.0.2.66", "target": "ip", "mode": "block",
+                                             "notes": "abuse"}]
+    assert [p["name"] for p in out["load_balancer_pools"]] == ["eu", "us"]
+    assert out["load_balancer_fallback_pool"] == "us"
+    assert out["load_balancer_country_pools"] == {"US": ["us", "eu"]}
+    assert out["load_balancer_monitor_description"] == "hand-made health"
+    hosts = result["inventory"]["all"]["children"]["websoft9"]["children"]["eu"]["hosts"]
+    assert hosts["ams-1"] == {"load_balancer_origin_address": "10.232.0.11", "load_balancer_origin_weight": 0.5,
+                              "load_balancer_origin_enabled": True}
+
+
+def test_adopt_round_trip_load_balancer(emulator, tmp_path):
+    seed(emulator)
+    inv, out = adopt(emulator, tmp_path)
+    assert "records=5" in out.replace("\n", " "), out[-2000:]
+    exported = yaml.safe_load((inv / "group_vars" / "all" / "cloudflare.yml").read_text())
+    assert exported["cloudflare_zones"][0]["name"] == "example.org"
+    emulator.clear_requests()
+    changed, out = converge(emulator, inv, "load_balancer.yml")
+    assert changed == 0, out[-5000:]
+    log = emulator.requests()
+    assert log["writes"] == 0, log["by_route"]
+    proc = playbook(emulator, inv, "drift.yml", "-e", "cloudflare_topology=load_balancer")
+    assert proc.returncode == 0 and "no drift" in proc.stdout, proc.stdout[-4000:]
+    assert emulator.requests()["writes"] == 0
+
+
+def test_adopt_round_trip_proxy_with_foreign_rule(emulator, tmp_path):
+    """A rule the role cannot make is listed as unmanaged and kept (purge off): still zero changes."""
+    seed(emulator, load_balancer=False, foreign_rule=True)
+    inv, out = adopt(emulator, tmp_path)
+    assert "http_ratelimit: 1 rule(s) that are not the role's login rate limit" in out
+    exported = yaml.safe_load((inv / "group_vars" / "all" / "cloudflare.yml").read_text())
+    assert exported["cloudflare_topology"] == "proxy" and exported["proxy_rules_purge"] is False
+    emulator.clear_requests()
+    changed, out = converge(emulator, inv, "proxy.yml")
+    assert changed == 0, out[-5000:]
+    assert emulator.requests()["writes"] == 0, emulator.requests()["by_route"]
