@@ -40,7 +40,7 @@ def https_get(address, hostname, path, client_cert=None, headers=None):
                     if not chunk:
                         break
                     data += chunk
-        head, _, body = data.decode("utf-8", "replace").partition("\r\n\r\n")
+        head, _sep, body = data.decode("utf-8", "replace").partition("\r\n\r\n")
         return {"status": int(head.split()[1]) if head else 0, "body": body, "issuer": _issuer(der),
                 "pem": ssl.DER_cert_to_PEM_cert(der) if der else ""}
     except (OSError, ssl.SSLError) as err:

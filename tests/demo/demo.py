@@ -51,8 +51,8 @@ def log(msg):
     print("[demo %5.1fs] %s" % (time.monotonic() - T0, msg), flush=True)
 
 
-def sh(*cmd, check=True, env=None, quiet=True):
-    proc = subprocess.run(list(cmd), capture_output=True, text=True, env=env)
+def sh(*cmd, check=True, env=None):
+    proc = subprocess.run(list(cmd), capture_output=True, text=True, env=env, check=False)
     if check and proc.returncode != 0:
         raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), proc.returncode, (proc.stderr or proc.stdout)[-800:]))
     return proc
@@ -68,8 +68,8 @@ def podman_problem():
 
 
 def destroy_containers():
-    for name, *_ in ORIGINS:
-        sh("podman", "rm", "-f", "-t", "0", name, check=False)
+    for origin in ORIGINS:
+        sh("podman", "rm", "-f", "-t", "0", origin[0], check=False)
     sh("podman", "network", "rm", "-f", NETWORK, check=False)
 
 
@@ -171,7 +171,8 @@ def main():
               "zone file of example.org." % zone_file)
         return 2
     os.environ["W9CF_ZONE_FILE"] = zone_file
-    log("input: %s (%d lines)" % (zone_file, sum(1 for _ in open(zone_file))))
+    with open(zone_file) as fh:
+        log("input: %s (%d lines)" % (zone_file, len(fh.readlines())))
     problem = "--no-containers given" if args.no_containers else podman_problem()
     containers = tried = problem is None
     emu = EmulatorProcess(token="demo-token", state=os.path.join(WORK, "state.json"))
@@ -236,8 +237,8 @@ def main():
             if tried:
                 destroy_containers()
         else:
-            log("left running: emulator %s (token %s); containers %s" % (emu.base_url, emu.token,
-                                                                          ", ".join(o[0] for o in ORIGINS)))
+            names = ", ".join(o[0] for o in ORIGINS)
+            log("left running: emulator %s (token %s); containers %s" % (emu.base_url, emu.token, names))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 # so and runs the Cloudflare side only. W9CF_DEMO_NO_CONTAINERS=1 skips the containers on purpose.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$ROOT"
+cd "$ROOT" || exit 2
 start=$SECONDS
 log() { printf '[demo %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 args=()

@@ -38,6 +38,13 @@ def _line(label, value, width=26):
     return "  %-*s %s" % (width, label, value)
 
 
+def _hsts(hsts):
+    if not hsts.get("enabled"):
+        return "off"
+    return "on, max-age %s%s%s" % (hsts.get("max_age"), ", includeSubDomains" if hsts.get("include_subdomains") else "",
+                                   ", nosniff" if hsts.get("nosniff") else "")
+
+
 def cloudflare_summary(api, zone_name, countries=("DE", "US"), probe=True):
     """Lines describing the zone, and a dict of the key facts (for assertions)."""
     out, facts = [], {}
@@ -46,8 +53,8 @@ def cloudflare_summary(api, zone_name, countries=("DE", "US"), probe=True):
         return ["zone %s: not found" % zone_name], facts
     zone = zones[0]
     zid = zone["id"]
-    out.append("Zone %s (%s, status %s, name servers %s)" % (zone["name"], zone.get("type", "full"),
-                                                               zone.get("status"), ", ".join(zone.get("name_servers") or [])))
+    out.append("Zone %s (%s, status %s, name servers %s)" % (
+        zone["name"], zone.get("type", "full"), zone.get("status"), ", ".join(zone.get("name_servers") or [])))
     records = api.get("/zones/%s/dns_records?per_page=5000" % zid)
     by_type = collections.Counter(r["type"] for r in records)
     proxied = [r for r in records if r.get("proxied")]
@@ -65,9 +72,7 @@ def cloudflare_summary(api, zone_name, countries=("DE", "US"), probe=True):
     facts["hsts"] = hsts
     out.append("Settings: SSL %s, Always Use HTTPS %s, minimum TLS %s, TLS 1.3 %s, HSTS %s" % (
         settings.get("ssl"), settings.get("always_use_https"), settings.get("min_tls_version"),
-        settings.get("tls_1_3"), ("on, max-age %s%s%s" % (hsts.get("max_age"),
-                                   ", includeSubDomains" if hsts.get("include_subdomains") else "",
-                                   ", nosniff" if hsts.get("nosniff") else "")) if hsts.get("enabled") else "off"))
+        settings.get("tls_1_3"), _hsts(hsts)))
     try:
         aop = api.get("/zones/%s/origin_tls_client_auth/settings" % zid)
         out.append("Authenticated Origin Pulls (zone): %s" % ("on" if aop.get("enabled") else "off"))
@@ -77,8 +82,8 @@ def cloudflare_summary(api, zone_name, countries=("DE", "US"), probe=True):
     certs = api.get("/certificates?zone_id=" + zid)
     facts["origin_certificates"] = len(certs)
     for cert in certs:
-        out.append("Origin CA certificate %s: %s, %s, expires %s" % (cert["id"][:12], ", ".join(cert["hostnames"]),
-                                                                    cert["request_type"], cert["expires_on"]))
+        out.append("Origin CA certificate %s: %s, %s, expires %s" % (
+            cert["id"][:12], ", ".join(cert["hostnames"]), cert["request_type"], cert["expires_on"]))
 
     out.append("Rules:")
     facts["rules"] = {}
@@ -94,10 +99,10 @@ def cloudflare_summary(api, zone_name, countries=("DE", "US"), probe=True):
             extra = ""
             if rule.get("ratelimit"):
                 rl = rule["ratelimit"]
-                extra = " (%s requests / %s s, then %s for %s s)" % (rl.get("requests_per_period"), rl.get("period"),
-                                                                   rule["action"], rl.get("mitigation_timeout"))
-            out.append(_line("  " + label, "%s: %s%s" % (rule.get("ref"), rule.get("description") or rule["action"],
-                                                          extra)))
+                extra = " (%s requests / %s s, then %s for %s s)" % (
+                    rl.get("requests_per_period"), rl.get("period"), rule["action"], rl.get("mitigation_timeout"))
+            text = "%s: %s%s" % (rule.get("ref"), rule.get("description") or rule["action"], extra)
+            out.append(_line("  " + label, text))
     access = api.get("/zones/%s/firewall/access_rules/rules" % zid)
     facts["ip_access_rules"] = len(access)
     out.append("IP access rules: " + ("; ".join("%s %s" % (r["mode"], r["configuration"]["value"]) for r in access)
