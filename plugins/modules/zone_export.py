@@ -18,7 +18,7 @@ description:
   - Also returns an inventory of the pools' origins (one group per pool, one host per origin), which the
     load_balancer role builds the pools from.
   - Read only, never writes. What the roles cannot express is listed in RV(unmanaged) and left alone by them
-    (for example rules the roles do not make are kept because RV(vars.proxy_rules_purge) is then false).
+    (for example rules the roles do not make are kept because C(proxy_rules_purge) is then false).
   - "Requests: the zone lookup, the records (paged), the settings, the origin pulls setting, one entrypoint per
     phase, the access rules (paged), and when the zone has load balancers the account's pools and monitors."
 author:
@@ -73,8 +73,8 @@ EXAMPLES = r"""
 RETURN = r"""
 vars:
   description:
-    - Inventory variables, in the shape of C(playbooks/vars) and the roles' C(meta/argument_specs.yml):
-      C(cloudflare_zones) (one zone with C(records) and C(load_balancer_hostnames)), the C(proxy_*) and
+    - Inventory variables, in the shape of C(playbooks/vars) and the roles' C(meta/argument_specs.yml),
+      that is C(cloudflare_zones) (one zone with C(records) and C(load_balancer_hostnames)), the C(proxy_*) and
       C(load_balancer_*) role variables, and C(cloudflare_topology) (C(load_balancer) when the zone has load
       balancers, else C(proxy)).
   returned: success
@@ -306,11 +306,11 @@ class Exporter:
         if missing:
             self.module.fail_json(msg="load balancers of %s use pools that are not in the account: %s"
                                       % (zone["name"], ", ".join(missing)))
-        monitor_ids = sorted(set(pools[pid].get("monitor") for pid in order if pools[pid].get("monitor")))
-        if len(monitor_ids) > 1 or len(monitor_ids) < len(set(pools[pid].get("monitor") for pid in order)):
+        used = set(pools[pid].get("monitor") for pid in order)
+        monitor_ids = sorted(m for m in used if m)
+        if len(used) > 1 or not monitor_ids:
             self.unmanaged.append("pools: the roles give every pool of a zone the same monitor; these pools use "
-                                  "%d different monitors (or none)" % len(set(pools[pid].get("monitor")
-                                                                                for pid in order)))
+                                  "%d different monitors (or none)" % len(used))
         self.counts["pools"] = len(order)
         self.counts["monitors"] = len(monitor_ids)
         if monitor_ids and monitor_ids[0] in monitors:
@@ -321,6 +321,9 @@ class Exporter:
                     out["load_balancer_monitor_" + key] = monitor[field]
             host = (monitor.get("header") or {}).get("Host") or []
             out["load_balancer_monitor_host"] = host[0] if host else ""
+            if not host and monitor.get("type") in ("http", "https"):
+                self.unmanaged.append("monitor %s: no Host header; the role sends the first hostname as Host"
+                                      % (monitor.get("description") or monitor["id"]))
         groups = {}
         hosts_seen = {}
         out["load_balancer_pools"] = []
