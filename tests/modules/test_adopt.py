@@ -27,7 +27,10 @@ def seed(emulator, load_balancer=True, foreign_rule=False):
                 {"name": "example.org", "type": "MX", "content": "mail.example.org", "priority": 10, "ttl": 300},
                 {"name": "example.org", "type": "TXT", "content": "\"v=spf1 mx -all\"", "comment": "spf"},
                 {"name": "shop.example.org", "type": "AAAA", "content": "2001:db8::7", "proxied": True,
-                 "tags": ["team:shop"]}):
+                 "tags": ["team:shop"]},
+                {"name": "example.org", "type": "CAA", "data": {"flags": 0, "tag": "issue", "value": "letsencrypt.org"}},
+                {"name": "_sip._tcp.example.org", "type": "SRV",
+                 "data": {"priority": 10, "weight": 5, "port": 5060, "target": "sip.example.org"}}):
         api(emulator, "POST", "/zones/%s/dns_records" % zid, rec)
     api(emulator, "PATCH", "/zones/%s/settings" % zid, {"items": [
         {"id": "ssl", "value": "full"}, {"id": "min_tls_version", "value": "1.2"},
@@ -114,7 +117,7 @@ def test_export_module_shape(emulator, run_module):
     assert result["changed"] is False and not result.get("failed"), result
     log = emulator.requests()
     assert log["writes"] == 0
-    assert result["counts"] == {"records": 5, "rules": 4, "access_rules": 2, "load_balancers": 1, "pools": 2,
+    assert result["counts"] == {"records": 7, "rules": 4, "access_rules": 2, "load_balancers": 1, "pools": 2,
                                 "monitors": 1}
     assert result["unmanaged"] == []
     out = result["vars"]
@@ -144,7 +147,7 @@ def test_export_module_shape(emulator, run_module):
 def test_adopt_round_trip_load_balancer(emulator, tmp_path):
     seed(emulator)
     inv, out = adopt(emulator, tmp_path)
-    assert "records=5" in out.replace("\n", " "), out[-2000:]
+    assert "records=7" in out.replace("\n", " "), out[-2000:]
     exported = yaml.safe_load((inv / "group_vars" / "all" / "cloudflare.yml").read_text())
     assert exported["cloudflare_zones"][0]["name"] == "example.org"
     emulator.clear_requests()
