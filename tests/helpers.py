@@ -5,6 +5,9 @@ import contextlib
 import importlib
 import io
 import json
+import os
+import subprocess
+import sys
 import urllib.request
 
 from ansible.module_utils.testing import patch_module_args
@@ -81,3 +84,16 @@ def run_module_against(emulator, name, args, check_mode=False, diff=False, crede
         return json.loads(text[text.index("{"):])
     except ValueError:
         raise AssertionError("module %s printed no JSON result: %r" % (name, text))
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def ansible_playbook(args, extra_env=None, timeout=240):
+    """Run this venv's ansible-playbook with the collection on its path; returns the CompletedProcess."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    env.update(extra_env or {})
+    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook")] + [str(a) for a in args],
+                          env=env, capture_output=True, text=True, timeout=timeout, check=False)

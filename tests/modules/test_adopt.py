@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 
 import yaml
+
+from helpers import ansible_playbook
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RECAP = re.compile(r"^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -83,15 +83,9 @@ def seed(emulator, load_balancer=True, foreign_rule=False):
 
 
 def playbook(emulator, inventory, name, *extra):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable, CLOUDFLARE_API_TOKEN=emulator.token,
-               CLOUDFLARE_BASE_URL=emulator.base_url, ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    args = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook")]
-    if inventory:
-        args += ["-i", str(inventory)]
-    proc = subprocess.run(args + [os.path.join(ROOT, "playbooks", name)] + list(extra),
-                          env=env, capture_output=True, text=True, timeout=240, check=False)
+    args = ["-i", inventory] if inventory else []
+    proc = ansible_playbook(args + [os.path.join(ROOT, "playbooks", name)] + list(extra),
+                            {"CLOUDFLARE_API_TOKEN": emulator.token, "CLOUDFLARE_BASE_URL": emulator.base_url})
     return proc
 
 

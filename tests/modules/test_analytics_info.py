@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from datetime import datetime, timezone
 
 import pytest
 
 from ansible_collections.websoft9.cloudflare.plugins.module_utils import analytics
+
+from helpers import ansible_playbook
 
 ROWS = [
     {"datetime": "2024-05-01T10:00:00Z", "country": "DE", "status": 200, "requests": 100, "cached": 60,
@@ -184,12 +184,8 @@ def test_through_ansible_playbook(emulator, zone, tmp_path):
     out = tmp_path / "traffic.json"
     playbook = tmp_path / "play.yml"
     playbook.write_text(PLAYBOOK % {"token": emulator.token, "base": emulator.base_url, "out": out})
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(root, ".build", "collections"),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1")
-    run = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
-                          "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable, str(playbook)],
-                         env=env, capture_output=True, text=True, timeout=120, check=False)
+    run = ansible_playbook(["-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable,
+                            playbook], timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     traffic = json.loads(out.read_text())
     assert traffic["changed"] is False and traffic["totals"]["requests"] == 210

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 
 import pytest
+
+from helpers import ansible_playbook
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -69,12 +69,7 @@ def inventory(emulator, tmp_path):
 
 
 def playbook(inventory, name, *extra):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable)
-    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
-                           os.path.join(ROOT, "playbooks", name)] + list(extra),
-                          env=env, capture_output=True, text=True, timeout=240, check=False)
+    return ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", name)] + list(extra))
 
 
 def converge(inventory, name, *extra):

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
+
+from helpers import ansible_playbook
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -47,13 +48,8 @@ PLAYBOOK = """
 def run_playbook(tmp_path, text, *extra):
     playbook = tmp_path / "play.yml"
     playbook.write_text(text)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-               ANSIBLE_NOCOLOR="1")
-    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
-                           "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable, "-vvv",
-                           str(playbook)] + list(extra), env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    return ansible_playbook(["-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable,
+                             "-vvv", playbook] + list(extra), timeout=120)
 
 
 def test_in_process_and_process_paths(emulator, tmp_path):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 
 import pytest
+
+from helpers import ansible_playbook
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ZONE_FILE = os.path.join(os.path.dirname(ROOT), "shared", "data", "zones", "example.org.zone")
@@ -71,12 +71,7 @@ def inventory(emulator, tmp_path):
 
 
 def run(inventory, playbook, *extra):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable)
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
-                           os.path.join(ROOT, "playbooks", playbook)] + list(extra),
-                          env=env, capture_output=True, text=True, timeout=180, check=False)
+    proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", playbook)] + list(extra), timeout=180)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
     ok, changed, unreachable, failed = map(int, RECAP.search(proc.stdout).groups())
     return changed, proc.stdout
