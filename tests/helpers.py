@@ -6,6 +6,7 @@ import importlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.request
@@ -97,3 +98,20 @@ def ansible_playbook(args, extra_env=None, timeout=240):
     env.update(extra_env or {})
     return subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook")] + [str(a) for a in args],
                           env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+RECAP_LINE = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def play_recap(stdout):
+    """The PLAY RECAP of an ansible-playbook run: host -> {ok, changed, unreachable, failed}."""
+    return dict((m.group(1), dict(ok=int(m.group(2)), changed=int(m.group(3)), unreachable=int(m.group(4)),
+                                  failed=int(m.group(5)))) for m in RECAP_LINE.finditer(stdout))
+
+
+def changed_total(stdout):
+    """changed= summed over every host of the PLAY RECAP (localhost and the cloudflare-zone-* hosts)."""
+    recap = play_recap(stdout)
+    assert recap, "no PLAY RECAP in:\n" + stdout[-3000:]
+    return sum(r["changed"] for r in recap.values())
+

@@ -53,8 +53,6 @@ load_balancer_pools:
 ZONE_FILE = ("$ORIGIN example.org.\n$TTL 3600\n@ IN A 192.0.2.10\nwww IN CNAME example.org.\n"
              "wordpress 1 IN A 192.0.2.12 ; cf_tags=cf-proxied:true\n")
 
-RECAP = re.compile(r"^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-
 
 @pytest.fixture
 def inventory(emulator, tmp_path):
@@ -157,3 +155,28 @@ def test_drift_load_balancer_topology(emulator, inventory):
     assert code != 0, out[-4000:]
     assert sorted(report) == ["example.org"], out[-4000:]
     assert report["example.org"] == {"access rules": "192.0.2.66", "pools": "example-org-websoft9_eu"}
+
+
+def test_drift_tunnel_topology(emulator, inventory):
+    """The tunnel topology: site.yml's Cloudflare side (zones, certificates, tunnels), then drift.yml checks the
+    certificates and the tunnels' ingress and CNAMEs."""
+    extra = ("-e", "cloudflare_topology=tunnel")
+    converge(inventory, "site.yml", "--limit", "localhost,cloudflare_zone_hosts", *extra)
+    code, report, out = drift(emulator, inventory, *extra)
+    assert code == 0, out[-4000:]
+    assert "no drift: 2 zone(s) match the inventory (tunnel topology)" in out
+
+    account = emulator.account_id
+    tunnels = dict((t["name"], t["id"]) for t in api(emulator, "GET", "/accounts/%s/cfd_tunnel?is_deleted=false" % account))
+    assert sorted(tunnels) == ["example-net-w9-us-1", "example-org-w9-eu-1"]
+    tid = tunnels["example-org-w9-eu-1"]
+    api(emulator, "PUT", "/accounts/%s/cfd_tunnel/%s/configurations" % (account, tid),
+        {"config": {"ingress": [{"hostname": "shop.example.org", "service": "http://localhost:8080"},
+                                {"service": "http_status:404"}]}})
+    net = zone_id(emulator, "example.net")
+    cname = api(emulator, "GET", "/zones/%s/dns_records?name=www.example.net" % net)[0]
+    api(emulator, "DELETE", "/zones/%s/dns_records/%s" % (net, cname["id"]))
+
+    code, report, out = drift(emulator, inventory, *extra)
+    assert code != 0, out[-4000:]
+    assert report == {"example.org": {"tunnels": "w9-eu-1"}, "example.net": {"tunnels": "w9-us-1"}}, out[-4000:]

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from helpers import ansible_playbook
+from helpers import ansible_playbook, changed_total
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ZONE_FILE = os.path.join(os.path.dirname(ROOT), "shared", "data", "zones", "example.org.zone")
@@ -51,8 +51,6 @@ load_balancer_pools:
   - {{group: websoft9_us, regions: [ENAM, WNAM], countries: [US]}}
 """
 
-RECAP = re.compile(r"^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-
 
 @pytest.fixture
 def inventory(emulator, tmp_path):
@@ -73,8 +71,7 @@ def inventory(emulator, tmp_path):
 def run(inventory, playbook, *extra):
     proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", playbook)] + list(extra), timeout=180)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
-    ok, changed, unreachable, failed = map(int, RECAP.search(proc.stdout).groups())
-    return changed, proc.stdout
+    return changed_total(proc.stdout), proc.stdout
 
 
 def result(emulator, path):
@@ -187,3 +184,73 @@ def test_tunnel_playbook_cloudflare_side(emulator, inventory):
     changed, out = run(inventory, "tunnel.yml", "--limit", "localhost")
     assert changed == 0, out[-3000:]
     assert emulator.requests()["writes"] == 0
+
+
+TWO_ZONES = """
+cloudflare_api_token: "{token}"
+cloudflare_api_base_url: "{base}"
+cloudflare_certificate_dir: "{pki}"
+cloudflare_topology: load_balancer
+cloudflare_zones:
+  - name: example.org
+    load_balancer_hostnames: [app.example.org]
+  - name: example.net
+    vars:
+      cloudflare_topology: proxy
+      proxy_ssl_mode: full
+      proxy_origin_certificate: false
+      proxy_ip_access_rules: [{{value: 198.51.100.7, mode: challenge}}]
+proxy_ip_access_rules: [{{value: 192.0.2.66, mode: block}}]
+load_balancer_pools:
+  - {{group: websoft9_eu}}
+  - {{group: websoft9_us}}
+"""
+
+
+def test_site_zones_with_their_own_variables(emulator, inventory, tmp_path):
+    """site.yml (Cloudflare side: --limit the controller hosts) with a zone whose vars set another topology, SSL
+    mode, certificate choice and access rules: each zone gets its own, none leaks into the other."""
+    (inventory / "group_vars" / "all.yml").write_text(TWO_ZONES.format(
+        token=emulator.token, base=emulator.base_url, pki=tmp_path / "pki"))
+    limit = ("--limit", "localhost,cloudflare_zone_hosts")
+    changed, out = run(inventory, "site.yml", *limit)
+    assert changed > 0
+    org = result(emulator, "/zones?name=example.org")[0]["id"]
+    net = result(emulator, "/zones?name=example.net")[0]["id"]
+    assert result(emulator, "/zones/%s/settings/ssl" % org)["value"] == "strict"
+    assert result(emulator, "/zones/%s/settings/ssl" % net)["value"] == "full"
+    rules = dict((z, sorted(r["configuration"]["value"] for r in
+                            result(emulator, "/zones/%s/firewall/access_rules/rules" % zid)))
+                 for z, zid in (("org", org), ("net", net)))
+    assert rules == {"org": ["192.0.2.66"], "net": ["198.51.100.7"]}
+    assert [lb["name"] for lb in result(emulator, "/zones/%s/load_balancers" % org)] == ["app.example.org"]
+    assert result(emulator, "/zones/%s/load_balancers" % net) == []
+    # proxy topology in example.net: the app record of w9-us-1's domain there, straight to the origin
+    app = result(emulator, "/zones/%s/dns_records?name=unrelated.example.net" % net)
+    assert sorted((r["type"], r["content"], r["proxied"]) for r in app) == [("A", "10.232.0.12", True),
+                                                                           ("AAAA", "2001:db8:12::1", True)]
+    assert result(emulator, "/zones/%s/dns_records?name=app.example.org" % org) == []
+    assert (tmp_path / "pki" / "example.org.origin.pem").is_file()
+    assert not (tmp_path / "pki" / "example.net.origin.pem").exists()
+
+    emulator.clear_requests()
+    changed, out = run(inventory, "site.yml", *limit)
+    assert changed == 0, out[-3000:]
+    assert emulator.requests()["writes"] == 0
+
+
+def test_zone_vars_are_checked_before_any_request(emulator, inventory, tmp_path):
+    (inventory / "group_vars" / "all.yml").write_text(
+        'cloudflare_api_token: "%s"\ncloudflare_api_base_url: "%s"\ncloudflare_zones:\n'
+        '  - {name: example.org, vars: {origin_firewall: false, proxy_zone: other.org}}\n'
+        '  - {name: Example.org}\n  - {records: []}\n'
+        '  - {name: example.net, vars: {cloudflare_topology: tunnel}}\n' % (emulator.token, emulator.base_url))
+    emulator.clear_requests()
+    proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", "proxy.yml")])
+    assert proc.returncode != 0
+    out = " ".join(proc.stdout.split())
+    assert "(entries without a name: #3)" in out, out[-3000:]
+    assert "(named twice: example.org)" in out
+    assert "example.org: origin_firewall; example.org: proxy_zone" in out
+    assert "example.net: tunnel" in out
+    assert emulator.requests()["total"] == 0
