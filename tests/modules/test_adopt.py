@@ -7,11 +7,9 @@ import re
 
 import yaml
 
-from helpers import ansible_playbook
+from helpers import ansible_playbook, changed_total, play_recap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RECAP = re.compile(r"^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-
 
 def api(emulator, method, path, body=None):
     answer = emulator.api(method, path, body)
@@ -19,21 +17,21 @@ def api(emulator, method, path, body=None):
     return answer["result"]
 
 
-def seed(emulator, load_balancer=True, foreign_rule=False):
+def seed(emulator, load_balancer=True, foreign_rule=False, zone="example.org", ssl="full", blocked="192.0.2.66"):
     """A zone set up by hand (not by the roles): records, settings, rules, access rules, a load balancer."""
-    zid = emulator.add_zone("example.org")["id"]
-    for rec in ({"name": "example.org", "type": "A", "content": "192.0.2.10", "ttl": 3600},
-                {"name": "www.example.org", "type": "CNAME", "content": "example.org", "proxied": True},
-                {"name": "example.org", "type": "MX", "content": "mail.example.org", "priority": 10, "ttl": 300},
-                {"name": "example.org", "type": "TXT", "content": "\"v=spf1 mx -all\"", "comment": "spf"},
-                {"name": "shop.example.org", "type": "AAAA", "content": "2001:db8::7", "proxied": True,
+    zid = emulator.add_zone(zone)["id"]
+    for rec in ({"name": zone, "type": "A", "content": "192.0.2.10", "ttl": 3600},
+                {"name": f"www.{zone}", "type": "CNAME", "content": zone, "proxied": True},
+                {"name": zone, "type": "MX", "content": f"mail.{zone}", "priority": 10, "ttl": 300},
+                {"name": zone, "type": "TXT", "content": "\"v=spf1 mx -all\"", "comment": "spf"},
+                {"name": f"shop.{zone}", "type": "AAAA", "content": "2001:db8::7", "proxied": True,
                  "tags": ["team:shop"]},
-                {"name": "example.org", "type": "CAA", "data": {"flags": 0, "tag": "issue", "value": "letsencrypt.org"}},
-                {"name": "_sip._tcp.example.org", "type": "SRV",
-                 "data": {"priority": 10, "weight": 5, "port": 5060, "target": "sip.example.org"}}):
+                {"name": zone, "type": "CAA", "data": {"flags": 0, "tag": "issue", "value": "letsencrypt.org"}},
+                {"name": f"_sip._tcp.{zone}", "type": "SRV",
+                 "data": {"priority": 10, "weight": 5, "port": 5060, "target": f"sip.{zone}"}}):
         api(emulator, "POST", "/zones/%s/dns_records" % zid, rec)
     api(emulator, "PATCH", "/zones/%s/settings" % zid, {"items": [
-        {"id": "ssl", "value": "full"}, {"id": "min_tls_version", "value": "1.2"},
+        {"id": "ssl", "value": ssl}, {"id": "min_tls_version", "value": "1.2"},
         {"id": "always_use_https", "value": "on"},
         {"id": "security_header", "value": {"strict_transport_security": {
             "enabled": True, "max_age": 86400, "include_subdomains": False, "preload": False, "nosniff": True}}}]})
@@ -59,7 +57,7 @@ def seed(emulator, load_balancer=True, foreign_rule=False):
     for phase, rules in rulesets.items():
         api(emulator, "PUT", "/zones/%s/rulesets/phases/%s/entrypoint" % (zid, phase), {"rules": rules})
     api(emulator, "POST", "/zones/%s/firewall/access_rules/rules" % zid,
-        {"mode": "block", "configuration": {"target": "ip", "value": "192.0.2.66"}, "notes": "abuse"})
+        {"mode": "block", "configuration": {"target": "ip", "value": blocked}, "notes": "abuse"})
     api(emulator, "POST", "/zones/%s/firewall/access_rules/rules" % zid,
         {"mode": "challenge", "configuration": {"target": "country", "value": "T1"}})
     if not load_balancer:
@@ -92,12 +90,12 @@ def playbook(emulator, inventory, name, *extra):
 def converge(emulator, inventory, name):
     proc = playbook(emulator, inventory, name)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
-    return int(RECAP.search(proc.stdout).group(2)), proc.stdout
+    return changed_total(proc.stdout), proc.stdout
 
 
-def adopt(emulator, tmp_path):
+def adopt(emulator, tmp_path, zones="example.org"):
     inv = tmp_path / "adopted"
-    proc = playbook(emulator, None, "adopt.yml", "-e", "adopt_zone=example.org", "-e", "adopt_dir=%s" % inv)
+    proc = playbook(emulator, None, "adopt.yml", "-e", "adopt_zones=" + zones, "-e", "adopt_dir=%s" % inv)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
     (inv / "group_vars" / "all" / "local.yml").write_text(
         "cloudflare_certificate_dir: %s\n" % (tmp_path / "pki"))
@@ -160,8 +158,48 @@ def test_adopt_round_trip_proxy_with_foreign_rule(emulator, tmp_path):
     inv, out = adopt(emulator, tmp_path)
     assert "http_ratelimit: 1 rule(s) that are not the role's login rate limit" in out
     exported = yaml.safe_load((inv / "group_vars" / "all" / "cloudflare.yml").read_text())
-    assert exported["cloudflare_topology"] == "proxy" and exported["proxy_rules_purge"] is False
+    assert exported["cloudflare_topology"] == "proxy"
+    assert exported["cloudflare_zones"][0]["vars"]["proxy_rules_purge"] is False
     emulator.clear_requests()
     changed, out = converge(emulator, inv, "proxy.yml")
     assert changed == 0, out[-5000:]
     assert emulator.requests()["writes"] == 0, emulator.requests()["by_route"]
+
+
+def test_adopt_two_zones_each_with_its_own_variables(emulator, tmp_path):
+    """Two zones that differ (topology, SSL mode, access rules) in one inventory: each zone's role variables are
+    exported under its own entry of cloudflare_zones, so converging both topologies changes nothing, and drift
+    after a change behind its back names only the zone that changed."""
+    seed(emulator)
+    seed(emulator, load_balancer=False, zone="example.net", ssl="strict", blocked="198.51.100.7")
+    inv, out = adopt(emulator, tmp_path, zones="example.org,Example.NET")
+    exported = yaml.safe_load((inv / "group_vars" / "all" / "cloudflare.yml").read_text())
+    assert exported["cloudflare_topology"] == "load_balancer"
+    org, net = exported["cloudflare_zones"]
+    assert (org["name"], net["name"]) == ("example.org", "example.net")
+    assert "cloudflare_topology" not in org["vars"] and net["vars"]["cloudflare_topology"] == "proxy"
+    assert org["vars"]["proxy_zone_settings"]["ssl"] == "full" and net["vars"]["proxy_zone_settings"]["ssl"] == "strict"
+    assert [r["value"] for r in net["vars"]["proxy_ip_access_rules"]] == ["T1", "198.51.100.7"]
+    assert net["vars"]["load_balancer_pools"] == [] and len(org["vars"]["load_balancer_pools"]) == 2
+    assert not [k for k in exported if k.startswith(("proxy_", "load_balancer_"))]
+    assert sorted(yaml.safe_load((inv / "hosts.yml").read_text())["all"]["children"]["websoft9"]["children"]) == [
+        "eu", "us"]
+
+    emulator.clear_requests()
+    for name in ("proxy.yml", "load_balancer.yml"):
+        changed, out = converge(emulator, inv, name)
+        assert changed == 0, out[-5000:]
+        if name == "load_balancer.yml":  # example.net says cloudflare_topology: proxy, so it is left alone
+            recap = play_recap(out)
+            assert recap["cloudflare-zone-example.net"]["ok"] == 0, recap
+            assert recap["cloudflare-zone-example.org"]["ok"] > 10, recap
+    assert emulator.requests()["writes"] == 0, emulator.requests()["by_route"]
+
+    zid = api(emulator, "GET", "/zones?name=example.net")[0]["id"]
+    api(emulator, "PATCH", "/zones/%s/settings/ssl" % zid, {"value": "full"})
+    emulator.clear_requests()
+    proc = playbook(emulator, inv, "drift.yml")
+    assert proc.returncode != 0, proc.stdout[-4000:]
+    assert "drift in 1 of 2 zone(s): example.net (settings)" in proc.stdout, proc.stdout[-4000:]
+    assert emulator.requests()["writes"] == 0
+
