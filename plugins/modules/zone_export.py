@@ -38,14 +38,14 @@ options:
     type: bool
     default: false
 notes:
-  - Read only (changed is always false), so check mode and diff mode return the same as a normal run, with no diff.
+  - Read only (changed is always false), so check mode returns the same as a normal run.
   - Settings exported are the ones the proxy role sets (C(ssl), C(always_use_https), C(min_tls_version),
     C(tls_1_3), C(automatic_https_rewrites), C(security_header)), as C(proxy_zone_settings).
   - The proxy and load_balancer roles take one set of load balancer options per zone; when the zone's load
     balancers differ, the first one (by name) is exported and the others are listed in RV(unmanaged).
 extends_documentation_fragment:
   - websoft9.cloudflare.cloudflare
-  - websoft9.cloudflare.attributes
+  - websoft9.cloudflare.attributes.INFO_MODULE
 seealso:
   - module: websoft9.cloudflare.dns_records
   - module: websoft9.cloudflare.ruleset
