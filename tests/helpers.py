@@ -114,4 +114,3 @@ def changed_total(stdout):
     recap = play_recap(stdout)
     assert recap, "no PLAY RECAP in:\n" + stdout[-3000:]
     return sum(r["changed"] for r in recap.values())
-

@@ -3,13 +3,13 @@ converge the topology with the export -> changed=0 and zero writes (and drift.ym
 from __future__ import annotations
 
 import os
-import re
 
 import yaml
 
 from helpers import ansible_playbook, changed_total, play_recap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 
 def api(emulator, method, path, body=None):
     answer = emulator.api(method, path, body)
@@ -202,4 +202,3 @@ def test_adopt_two_zones_each_with_its_own_variables(emulator, tmp_path):
     assert proc.returncode != 0, proc.stdout[-4000:]
     assert "drift in 1 of 2 zone(s): example.net (settings)" in proc.stdout, proc.stdout[-4000:]
     assert emulator.requests()["writes"] == 0
-

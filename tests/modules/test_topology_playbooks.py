@@ -6,7 +6,6 @@ on localhost. The first run builds the zone, the second must report changed=0 an
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
 
@@ -227,8 +226,8 @@ def test_site_zones_with_their_own_variables(emulator, inventory, tmp_path):
     assert result(emulator, "/zones/%s/load_balancers" % net) == []
     # proxy topology in example.net: the app record of w9-us-1's domain there, straight to the origin
     app = result(emulator, "/zones/%s/dns_records?name=unrelated.example.net" % net)
-    assert sorted((r["type"], r["content"], r["proxied"]) for r in app) == [("A", "10.232.0.12", True),
-                                                                           ("AAAA", "2001:db8:12::1", True)]
+    expected = [("A", "10.232.0.12", True), ("AAAA", "2001:db8:12::1", True)]
+    assert sorted((r["type"], r["content"], r["proxied"]) for r in app) == expected
     assert result(emulator, "/zones/%s/dns_records?name=app.example.org" % org) == []
     assert (tmp_path / "pki" / "example.org.origin.pem").is_file()
     assert not (tmp_path / "pki" / "example.net.origin.pem").exists()
