@@ -253,3 +253,32 @@ def test_zone_vars_are_checked_before_any_request(emulator, inventory, tmp_path)
     assert "example.org: origin_firewall; example.org: proxy_zone" in out
     assert "example.net: tunnel" in out
     assert emulator.requests()["total"] == 0
+
+
+def test_switch_from_load_balancer_to_proxy(emulator, inventory):
+    """A load balancer answers before a record of its name: going back to the proxy topology deletes the role's
+    load balancer at the app domain (drift sees it first) and keeps, with a message, one made by hand."""
+    run(inventory, "load_balancer.yml")
+    zid = result(emulator, "/zones?name=example.org")[0]["id"]
+    lbs = result(emulator, "/zones/%s/load_balancers" % zid)
+    assert [lb["name"] for lb in lbs] == ["app.example.org"]
+    pool = lbs[0]["default_pools"][0]
+    emulator.api("POST", "/zones/%s/load_balancers" % zid, {"name": "shop.example.org", "default_pools": [pool],
+                                                           "fallback_pool": pool, "description": "by hand"})
+    emulator.clear_requests()
+    proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", "drift.yml")])
+    assert proc.returncode != 0 and "load balancers: 1 (delete app.example.org)" in proc.stdout, proc.stdout[-3000:]
+    assert emulator.requests()["writes"] == 0
+
+    changed, out = run(inventory, "proxy.yml")
+    assert changed > 0
+    assert [lb["name"] for lb in result(emulator, "/zones/%s/load_balancers" % zid)] == ["shop.example.org"]
+    assert "shop.example.org in example.org is a load balancer whose description is not 'websoft9.cloudflare'" in \
+        " ".join(out.split())
+    app = result(emulator, "/zones/%s/dns_records?name=app.example.org&type=A" % zid)
+    assert sorted(r["content"] for r in app) == ["10.232.0.10", "10.232.0.11", "10.232.0.12"]
+
+    emulator.clear_requests()
+    changed, out = run(inventory, "proxy.yml")
+    assert changed == 0, out[-3000:]
+    assert emulator.requests()["writes"] == 0
