@@ -238,21 +238,70 @@ def test_site_zones_with_their_own_variables(emulator, inventory, tmp_path):
     assert emulator.requests()["writes"] == 0
 
 
-def test_zone_vars_are_checked_before_any_request(emulator, inventory, tmp_path):
+def test_zones_are_checked_before_any_request(emulator, inventory, tmp_path):
+    """Every problem of cloudflare_zones is named, by zone and key, and nothing is sent."""
     (inventory / "group_vars" / "all.yml").write_text(
         'cloudflare_api_token: "%s"\ncloudflare_api_base_url: "%s"\ncloudflare_zones:\n'
-        '  - {name: example.org, vars: {origin_firewall: false, proxy_zone: other.org}}\n'
-        '  - {name: Example.org}\n  - {records: []}\n'
-        '  - {name: example.net, vars: {cloudflare_topology: tunnel}}\n' % (emulator.token, emulator.base_url))
+        '  - {name: example.org, vars: {origin_firewall: false, proxy_zone: other.org, proxy_ssl_mod: full}}\n'
+        '  - {name: "Example.org."}\n  - {records: []}\n'
+        '  - {name: example.net, record: [], vars: {cloudflare_topology: tunnel}}\n'
+        '  - {name: example.com, records: {name: www}, vars: [proxy_ssl_mode]}\n' % (emulator.token, emulator.base_url))
     emulator.clear_requests()
     proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", "proxy.yml")])
     assert proc.returncode != 0
     out = " ".join(proc.stdout.split())
-    assert "(entries without a name: #3)" in out, out[-3000:]
-    assert "(named twice: example.org)" in out
-    assert "example.org: origin_firewall; example.org: proxy_zone" in out
-    assert "example.net: tunnel" in out
+    for problem in ("example.org: vars.origin_firewall is not a variable of the proxy or load_balancer role",
+                    "example.org: vars.proxy_zone is the zone itself (name)",
+                    "example.org: vars.proxy_ssl_mod is not a variable of the proxy or load_balancer role "
+                    "(did you mean proxy_ssl_mode?)",
+                    "example.org is listed twice",
+                    "cloudflare_zones[2] has no name",
+                    "example.net: unknown key record (a zone takes name, zone_file, records, load_balancer_hostnames, vars)",
+                    "example.net: vars.cloudflare_topology must be proxy or load_balancer (got tunnel)",
+                    "example.com: records must be a list",
+                    "example.com: vars must be a mapping of role variables"):
+        assert problem in out, (problem, out[-3000:])
+    assert "non-empty list" not in out  # only what is wrong is said
     assert emulator.requests()["total"] == 0
+
+    (inventory / "group_vars" / "all.yml").write_text(
+        'cloudflare_topology: lb\ncloudflare_zones: [{name: example.org}]\n')
+    proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", "load_balancer.yml")])
+    assert proc.returncode != 0
+    assert "cloudflare_topology must be proxy, load_balancer or tunnel (got lb)" in " ".join(proc.stdout.split())
+    assert emulator.requests()["total"] == 0
+
+
+def test_load_balancer_zone_without_pools_fails_before_any_write(emulator, inventory):
+    (inventory / "group_vars" / "all.yml").write_text(
+        'cloudflare_api_token: "%s"\ncloudflare_api_base_url: "%s"\ncloudflare_zones:\n'
+        '  - {name: example.org, vars: {load_balancer_pools: [{group: nowhere}], load_balancer_fallback_pool: x}}\n'
+        '  - {name: example.net, vars: {load_balancer_pools: []}}\n' % (emulator.token, emulator.base_url))
+    emulator.clear_requests()
+    proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", "load_balancer.yml")])
+    assert proc.returncode != 0
+    out = " ".join(proc.stdout.split())
+    assert "websoft9.cloudflare.load_balancer (example.org): pool example-org-nowhere: inventory group nowhere has " \
+           "no hosts; no hostname in example.org: set load_balancer_hostnames, or origin_domains on the hosts of the " \
+           "pools; load_balancer_fallback_pool x is not a pool of load_balancer_pools (example-org-nowhere)" in out, \
+        out[-3000:]
+    assert "websoft9.cloudflare.load_balancer (example.net): load_balancer_pools is empty" in out
+    assert emulator.requests()["total"] == 0
+
+
+def test_topology_playbooks_leave_zones_of_the_other_topology_alone(emulator, inventory, tmp_path):
+    """load_balancer.yml on an inventory whose cloudflare_topology is proxy builds nothing, and says why."""
+    (inventory / "group_vars" / "all.yml").write_text(TWO_ZONES.format(
+        token=emulator.token, base=emulator.base_url, pki=tmp_path / "pki").replace(
+        "cloudflare_topology: load_balancer", "cloudflare_topology: proxy").replace(
+        "cloudflare_topology: proxy\n      proxy_ssl_mode", "cloudflare_topology: load_balancer\n      proxy_ssl_mode"))
+    emulator.clear_requests()
+    changed, out = run(inventory, "proxy.yml")
+    assert changed > 0
+    flat = " ".join(out.split())
+    assert "example.net is in the load_balancer topology (cloudflare_topology of the zone); proxy.yml leaves it " \
+           "alone" in flat
+    assert [z["name"] for z in result(emulator, "/zones")] == ["example.org"]
 
 
 def test_switch_from_load_balancer_to_proxy(emulator, inventory):
