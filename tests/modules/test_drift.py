@@ -124,7 +124,7 @@ def test_drift_proxy_topology(emulator, inventory):
     assert "DRIFT: 2 of 2 zone(s) differ" in out
     assert sorted(report) == ["example.net", "example.org"]
     assert list(report["example.org"]) == ["records"]
-    assert "shop" in report["example.org"]["records"]
+    assert report["example.org"]["records"] == "create shop A"  # no purge: the changed one is kept
     assert report["example.net"] == {"settings": "min_tls_version"}
     assert "drift in 2 of 2 zone(s): example.org (records); example.net (settings)" in out
 
@@ -180,3 +180,24 @@ def test_drift_tunnel_topology(emulator, inventory):
     code, report, out = drift(emulator, inventory, *extra)
     assert code != 0, out[-4000:]
     assert report == {"example.org": {"tunnels": "w9-eu-1"}, "example.net": {"tunnels": "w9-us-1"}}, out[-4000:]
+
+
+def test_drift_names_zones_it_could_not_check_and_each_zone_topology(emulator, inventory):
+    """A zone whose check fails is reported as not checked (not left out), the others are still compared, and a
+    mixed inventory's header names each zone's topology."""
+    converge(inventory, "proxy.yml")
+    all_yml = inventory / "group_vars" / "all.yml"
+    all_yml.write_text(all_yml.read_text().replace(
+        "    load_balancer_hostnames: [www.example.net]",
+        "    load_balancer_hostnames: [www.example.net]\n    vars: {proxy_ssl_mode: bogus}").replace(
+        "    load_balancer_hostnames: [app.example.org]",
+        "    load_balancer_hostnames: [app.example.org]\n    vars: {cloudflare_topology: load_balancer}"))
+    code, report, out = drift(emulator, inventory)
+    assert code != 0, out[-4000:]
+    flat = " ".join(out.split())
+    assert "(topologies: load_balancer: example.org; proxy: example.net)" in flat, flat[-3000:]
+    assert "NOT CHECKED: 1 zone(s) could not be checked" in flat
+    assert "example.net: Validating arguments against arg spec" in flat and "bogus" in flat
+    assert sorted(report) == ["example.org"] and "load balancers" in report["example.org"], report
+    assert "1 of 2 zone(s) could not be checked: example.net (" in flat
+
