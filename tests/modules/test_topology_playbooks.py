@@ -186,6 +186,10 @@ def test_tunnel_playbook_cloudflare_side(emulator, inventory):
 
 
 TWO_ZONES = """
+# meant for the origins: the zone hosts must not become (this sudo would fail)
+ansible_become: true
+ansible_become_exe: /nonexistent/sudo
+ansible_become_user: nobody
 cloudflare_api_token: "{token}"
 cloudflare_api_base_url: "{base}"
 cloudflare_certificate_dir: "{pki}"
