@@ -39,8 +39,17 @@ options:
     default: false
 notes:
   - Read only (changed is always false), so check mode returns the same as a normal run.
-  - Settings exported are the ones the proxy role sets (C(ssl), C(always_use_https), C(min_tls_version),
-    C(tls_1_3), C(automatic_https_rewrites), C(security_header)), as C(proxy_zone_settings).
+  - "Settings are exported as C(proxy_zone_settings), in the form M(websoft9.cloudflare.zone_settings) takes: the
+    six the proxy role always sets (C(ssl), C(always_use_https), C(min_tls_version), C(tls_1_3),
+    C(automatic_https_rewrites), C(security_header)) whatever their value, and every other setting whose value
+    differs from Cloudflare's default for a new zone (for example C(security_level: high) or
+    C(browser_cache_ttl: 7200)), so that drift in them is seen. Not exported: settings the zone's plan does not
+    let change (C(editable) false), settings M(websoft9.cloudflare.zone_settings) does not know, and
+    C(development_mode), which turns itself off after three hours (listed in RV(unmanaged) when on)."
+  - Records omit C(ttl) when it is 1 (automatic), which is what M(websoft9.cloudflare.dns_records) makes for a new
+    record without C(ttl); it then does not compare the TTL of an unproxied record. A TXT record whose content
+    is one quoted string without quotes or backslashes inside is exported unquoted (C(v=spf1 mx -all));
+    M(websoft9.cloudflare.dns_records) compares TXT content by meaning, so it is the same record.
   - The proxy and load_balancer roles take one set of load balancer options per zone; when the zone's load
     balancers differ, the first one (by name) is exported and the others are listed in RV(unmanaged).
 extends_documentation_fragment:
@@ -84,9 +93,9 @@ vars:
     cloudflare_topology: proxy
     cloudflare_zones:
       - name: example.com
-        records: [{name: www, type: A, content: 192.0.2.10, ttl: 1, proxied: true}]
+        records: [{name: www, type: A, content: 192.0.2.10, proxied: true}, {name: "@", type: TXT, content: v=spf1 -all}]
         load_balancer_hostnames: []
-    proxy_zone_settings: {ssl: strict, min_tls_version: "1.2"}
+    proxy_zone_settings: {ssl: strict, min_tls_version: "1.2", security_level: high}
     proxy_ip_access_rules: [{value: 192.0.2.66, target: ip, mode: block, notes: abuse}]
 inventory:
   description:
@@ -112,7 +121,7 @@ counts:
   description: How many of each kind were exported.
   returned: success
   type: dict
-  sample: {records: 12, rules: 4, access_rules: 1, load_balancers: 1, pools: 2, monitors: 1}
+  sample: {records: 12, settings: 8, rules: 4, access_rules: 1, load_balancers: 1, pools: 2, monitors: 1}
 """
 
 import json
@@ -128,8 +137,38 @@ from ansible_collections.websoft9.cloudflare.plugins.module_utils.rulesets impor
     RULE_KEYS,
     canonical_rule,
 )
+from ansible_collections.websoft9.cloudflare.plugins.module_utils.zone_settings_spec import (
+    SETTINGS as SETTING_SPEC,
+    SettingError,
+    canonical as canonical_setting,
+    comparable,
+)
 
+# The settings the proxy role always sets (exported whatever their value), and Cloudflare's defaults of the
+# others for a new zone (the SDK's setting models; tests/emulator/cfemu/zones.py has the same): a setting is
+# exported when its value differs from its default.
 SETTINGS = ("ssl", "always_use_https", "min_tls_version", "tls_1_3", "automatic_https_rewrites", "security_header")
+SETTING_DEFAULTS = {
+    "0rtt": "off", "advanced_ddos": "on", "aegis": {"enabled": False}, "always_online": "off",
+    "automatic_platform_optimization": {"enabled": False, "cf": False, "wordpress": False, "wp_plugin": False,
+                                        "hostnames": [], "cache_by_device_type": False},
+    "brotli": "on", "browser_cache_ttl": 14400, "browser_check": "on", "cache_level": "aggressive",
+    "challenge_ttl": 1800, "china_network_enabled": "off", "ciphers": [], "cname_flattening": "flatten_at_root",
+    "content_converter": "off", "early_hints": "off", "edge_cache_ttl": 7200, "email_obfuscation": "on",
+    "h2_prioritization": "off", "hotlink_protection": "off", "http2": "on", "http3": "on", "image_resizing": "off",
+    "ip_geolocation": "on", "ipv6": "on", "max_upload": 100, "mirage": "off", "nel": {"enabled": False},
+    "opportunistic_encryption": "on", "opportunistic_onion": "on", "orange_to_orange": "off",
+    "origin_error_page_pass_thru": "off", "origin_h2_max_streams": 100, "origin_max_http_version": "2",
+    "polish": "off", "pre_render": "off", "prefetch_preload": "off", "privacy_pass": "on", "proxy_read_timeout": 100,
+    "pseudo_ipv4": "off", "redirects_for_ai_training": "off", "replace_insecure_js": "on", "response_buffering": "off",
+    "rocket_loader": "off", "search_for_agents": "off", "security_level": "medium", "server_side_exclude": "on",
+    "sha1_support": "off", "sort_query_string_for_cache": "off", "ssl_recommender": False, "tls_1_2_only": "off",
+    "tls_client_auth": "off", "transformations": "off", "transformations_allowed_origins": "*",
+    "true_client_ip_header": "off", "waf": "off", "webmcp_enabled": "off", "webmcp_packs": "", "webp": "off",
+    "websockets": "on",
+}
+# development_mode turns itself off after three hours: exporting "on" would turn it on again at every run.
+TRANSIENT_SETTINGS = ("development_mode",)
 MANAGED_ID = "efb7b8c949ac4650a09736fc376e9aee"
 OWASP_ID = "4814384a9e5d4991b9815dcfc25d2f1f"
 RECORD_SETTINGS = ("flatten_cname", "ipv4_only", "ipv6_only")
@@ -152,15 +191,28 @@ def relative(name, zone):
     return name
 
 
+TXT_ONE_STRING = re.compile(r'^"([^"\\]*)"$')
+
+
+def plain_txt(content):
+    """TXT content that is one quoted string with no quote or backslash inside, unquoted (dns_records compares
+    TXT by meaning, so v=spf1 mx -all is the same record as "v=spf1 mx -all"); other content as it is."""
+    match = TXT_ONE_STRING.match(content or "")
+    if match and match.group(1) and len(match.group(1).encode("utf-8")) <= 255:
+        return match.group(1)
+    return content
+
+
 def export_record(rec, zone):
     out = {"name": relative(rec.get("name"), zone), "type": rec["type"]}
     if rec.get("data") and rec["type"] not in ("A", "AAAA", "CNAME", "TXT", "MX", "NS", "PTR"):
         out["data"] = rec["data"]
     else:
-        out["content"] = rec.get("content")
+        out["content"] = plain_txt(rec.get("content")) if rec["type"] == "TXT" else rec.get("content")
     if rec.get("priority") is not None and rec["type"] in ("MX", "URI"):
         out["priority"] = rec["priority"]
-    out["ttl"] = rec.get("ttl", 1)
+    if rec.get("ttl", 1) != 1:  # unset is automatic (1) for a new record, and not compared for an existing one
+        out["ttl"] = rec["ttl"]
     if rec.get("proxiable") or rec.get("proxied"):
         out["proxied"] = bool(rec.get("proxied"))
     if rec.get("comment"):
@@ -171,6 +223,26 @@ def export_record(rec, zone):
     if settings:
         out["settings"] = settings
     return out
+
+
+def same_value(one, other):
+    """Strict equality of two setting values: 100 == 100.0, but not False == "" or "off" == False."""
+    if isinstance(one, dict) and isinstance(other, dict):
+        return sorted(one) == sorted(other) and all(same_value(v, other[k]) for k, v in one.items())
+    if isinstance(one, list) and isinstance(other, list):
+        return len(one) == len(other) and all(same_value(a, b) for a, b in zip(one, other))
+    if isinstance(one, bool) or isinstance(other, bool):
+        return one is other
+    if isinstance(one, (int, float)) and isinstance(other, (int, float)):
+        return float(one) == float(other)
+    return one == other
+
+
+def setting_value(item):
+    """A setting's value as the listing gives it (ssl_recommender is {id, enabled}, not {id, value})."""
+    if item.get("id") == "ssl_recommender" or ("value" not in item and "enabled" in item):
+        return item.get("enabled")
+    return item.get("value")
 
 
 def export_rule(rule):
@@ -231,6 +303,34 @@ class Exporter:
         self.cf = cf
         self.unmanaged = []
         self.counts = {}
+
+    def settings(self, items):
+        """proxy_zone_settings: the role's six settings, then every other one the zone_settings module knows that
+        is editable and not at Cloudflare's default, in the form zone_settings compares (so a run writes none)."""
+        by_id = dict((i["id"], i) for i in items or [] if isinstance(i, dict) and i.get("id"))
+        out = {}
+        for sid in list(SETTINGS) + sorted(set(by_id) - set(SETTINGS)):
+            item = by_id.get(sid)
+            if item is None or sid not in SETTING_SPEC:
+                continue
+            value = setting_value(item)
+            if sid not in SETTINGS:
+                if item.get("editable") is False or value is None:
+                    continue
+                if sid in TRANSIENT_SETTINGS:
+                    if value != "off":
+                        self.unmanaged.append("zone setting %s is %s: not exported (it turns itself off after three "
+                                              "hours)" % (sid, value))
+                    continue
+                if sid in SETTING_DEFAULTS and same_value(comparable(sid, value), comparable(sid, SETTING_DEFAULTS[sid])):
+                    continue
+            try:
+                out[sid] = canonical_setting(sid, value)
+            except SettingError as exc:
+                self.unmanaged.append("zone setting %s: the zone_settings module does not take its value (%s); not "
+                                      "exported" % (sid, exc))
+        self.counts["settings"] = len(out)
+        return out
 
     def rulesets(self, zid, out):
         rules_of = {}
@@ -387,14 +487,14 @@ class Exporter:
         exported = sorted((export_record(r, zname) for r in records if r.get("type") != "SOA"),
                           key=lambda r: (r["name"], r["type"], json.dumps(r, sort_keys=True)))
         self.counts["records"] = len(exported)
-        settings = dict((s["id"], s.get("value")) for s in cf.get("/zones/%s/settings" % zid, what="zone settings"))
+        settings = self.settings(cf.get("/zones/%s/settings" % zid, what="zone settings"))
         aop = cf.get("/zones/%s/origin_tls_client_auth/settings" % zid, what="origin pulls setting",
                      missing_ok=True) or {}
         out = {
             "proxy_zone_type": zone.get("type") or "full",
             "proxy_app_records": False,
             "proxy_records_purge": False,
-            "proxy_zone_settings": dict((k, settings[k]) for k in SETTINGS if k in settings),
+            "proxy_zone_settings": settings,
             "proxy_authenticated_origin_pulls": bool(aop.get("enabled")),
             "proxy_origin_certificate": self.module.params["origin_certificate"],
         }

@@ -9,6 +9,9 @@ import yaml
 from helpers import ansible_playbook, changed_total, play_recap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Settings the seed changes from Cloudflare's defaults, beyond the six the proxy role always sets.
+EXTRA_SETTINGS = {"security_level": "high", "browser_cache_ttl": 7200, "brotli": "off", "nel": {"enabled": True}}
+ROLE_SETTINGS = ["ssl", "always_use_https", "min_tls_version", "tls_1_3", "automatic_https_rewrites", "security_header"]
 
 
 def api(emulator, method, path, body=None):
@@ -34,7 +37,8 @@ def seed(emulator, load_balancer=True, foreign_rule=False, zone="example.org", s
         {"id": "ssl", "value": ssl}, {"id": "min_tls_version", "value": "1.2"},
         {"id": "always_use_https", "value": "on"},
         {"id": "security_header", "value": {"strict_transport_security": {
-            "enabled": True, "max_age": 86400, "include_subdomains": False, "preload": False, "nosniff": True}}}]})
+            "enabled": True, "max_age": 86400, "include_subdomains": False, "preload": False, "nosniff": True}}}]
+        + [{"id": sid, "value": value} for sid, value in EXTRA_SETTINGS.items()]})
     rulesets = {
         "http_request_firewall_managed": [{"ref": "w9cf_cloudflare_managed", "description": "Cloudflare Managed Ruleset",
                                            "expression": "true", "action": "execute",
@@ -87,8 +91,8 @@ def playbook(emulator, inventory, name, *extra):
     return proc
 
 
-def converge(emulator, inventory, name):
-    proc = playbook(emulator, inventory, name)
+def converge(emulator, inventory, name, *extra):
+    proc = playbook(emulator, inventory, name, *extra)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
     return changed_total(proc.stdout), proc.stdout
 
@@ -109,8 +113,8 @@ def test_export_module_shape(emulator, run_module):
     assert result["changed"] is False and not result.get("failed"), result
     log = emulator.requests()
     assert log["writes"] == 0
-    assert result["counts"] == {"records": 7, "rules": 4, "access_rules": 2, "load_balancers": 1, "pools": 2,
-                                "monitors": 1}
+    assert result["counts"] == {"records": 7, "settings": 10, "rules": 4, "access_rules": 2, "load_balancers": 1,
+                                "pools": 2, "monitors": 1}
     assert result["unmanaged"] == []
     out = result["vars"]
     assert out["cloudflare_topology"] == "load_balancer"
@@ -120,7 +124,13 @@ def test_export_module_shape(emulator, run_module):
     assert by[("@", "MX")]["priority"] == 10
     assert by[("www", "CNAME")]["proxied"] is True
     assert by[("shop", "AAAA")]["tags"] == ["team:shop"]
+    assert by[("@", "TXT")]["content"] == "v=spf1 mx -all"  # one quoted string: unquoted (compared by meaning)
+    assert "ttl" not in by[("www", "CNAME")] and by[("@", "A")]["ttl"] == 3600  # ttl 1 (automatic) is left out
     assert out["proxy_zone_settings"]["ssl"] == "full"
+    # the role's six first, then every other setting that is not at its default (here: the seed's)
+    assert list(out["proxy_zone_settings"]) == ROLE_SETTINGS + sorted(EXTRA_SETTINGS)
+    for sid, value in EXTRA_SETTINGS.items():
+        assert out["proxy_zone_settings"][sid] == value, sid
     assert out["proxy_waf_managed"] is True and out["proxy_rules_purge"] is True
     assert out["proxy_ratelimit_paths"] == ["/login", "/wp-login.php"] and out["proxy_ratelimit_requests"] == 20
     assert [r["ref"] for r in out["proxy_waf_custom_rules"]] == ["block_admin"]
@@ -191,7 +201,9 @@ def test_adopt_two_zones_each_with_its_own_variables(emulator, tmp_path):
         assert changed == 0, out[-5000:]
         if name == "load_balancer.yml":  # example.net says cloudflare_topology: proxy, so it is left alone
             recap = play_recap(out)
-            assert recap["cloudflare-zone-example.net"]["ok"] == 0, recap
+            assert recap["cloudflare-zone-example.net"] == {"ok": 1, "changed": 0, "unreachable": 0, "failed": 0}, recap
+            assert "example.net is in the proxy topology (cloudflare_topology of the zone); load_balancer.yml leaves" \
+                   " it alone" in out.replace("\n", " "), out[-3000:]
             assert recap["cloudflare-zone-example.org"]["ok"] > 10, recap
     assert emulator.requests()["writes"] == 0, emulator.requests()["by_route"]
 
@@ -202,3 +214,39 @@ def test_adopt_two_zones_each_with_its_own_variables(emulator, tmp_path):
     assert proc.returncode != 0, proc.stdout[-4000:]
     assert "drift in 1 of 2 zone(s): example.net (settings)" in proc.stdout, proc.stdout[-4000:]
     assert emulator.requests()["writes"] == 0
+
+    # a setting beyond the role's six, put back to Cloudflare's default behind the inventory's back: drift sees it
+    zid = api(emulator, "GET", "/zones?name=example.org")[0]["id"]
+    api(emulator, "PATCH", "/zones/%s/settings/security_level" % zid, {"value": "medium"})
+    proc = playbook(emulator, inv, "drift.yml")
+    assert proc.returncode != 0, proc.stdout[-4000:]
+    assert "drift in 2 of 2 zone(s): example.org (settings); example.net (settings)" in proc.stdout, proc.stdout[-4000:]
+
+
+def test_export_settings_defaults_editable_and_transient(emulator, run_module, monkeypatch):
+    """A fresh zone exports only the role's six settings (the defaults table matches the API's defaults); a
+    setting the plan does not let change is not exported, nor development_mode (listed as unmanaged when on)."""
+    emulator.add_zone("fresh.example")
+    result = run_module("zone_export", {"zone": "fresh.example"})
+    assert list(result["vars"]["proxy_zone_settings"]) == ROLE_SETTINGS, result["vars"]["proxy_zone_settings"]
+    assert result["counts"]["settings"] == 6 and result["unmanaged"] == []
+
+    from cfemu import zones
+
+    zid = seed(emulator, load_balancer=False)
+    api(emulator, "PATCH", "/zones/%s/settings/development_mode" % zid, {"value": "on"})
+    view = zones._setting_view
+
+    def read_only(zone, setting_id):
+        item = view(zone, setting_id)
+        if setting_id in ("security_level", "ssl"):
+            item["editable"] = False
+        return item
+
+    monkeypatch.setattr(zones, "_setting_view", read_only)
+    result = run_module("zone_export", {"zone": "example.org"})
+    settings = result["vars"]["proxy_zone_settings"]
+    assert "security_level" not in settings and "development_mode" not in settings, settings
+    assert settings["ssl"] == "full" and settings["browser_cache_ttl"] == 7200, settings  # the role's six stay
+    assert result["unmanaged"] == ["zone setting development_mode is on: not exported (it turns itself off after "
+                                   "three hours)"]
