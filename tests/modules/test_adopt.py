@@ -3,6 +3,8 @@ converge the topology with the export -> changed=0 and zero writes (and drift.ym
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import yaml
 
@@ -91,6 +93,18 @@ def playbook(emulator, inventory, name, *extra):
     return proc
 
 
+def playbook_in(emulator, cwd, pwd, name, *extra):
+    """ansible-playbook started in cwd with PWD=pwd (as a shell sets it); the environment of
+    helpers.ansible_playbook, which has no cwd."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               CLOUDFLARE_API_TOKEN=emulator.token, CLOUDFLARE_BASE_URL=emulator.base_url, PWD=str(pwd))
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(ROOT, "playbooks", name)]
+    return subprocess.run(command + [str(a) for a in extra], cwd=str(cwd), env=env, capture_output=True, text=True,
+                          timeout=240, check=False)
+
+
 def converge(emulator, inventory, name, *extra):
     proc = playbook(emulator, inventory, name, *extra)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
@@ -101,6 +115,7 @@ def adopt(emulator, tmp_path, zones="example.org"):
     inv = tmp_path / "adopted"
     proc = playbook(emulator, None, "adopt.yml", "-e", "adopt_zones=" + zones, "-e", "adopt_dir=%s" % inv)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+    assert "Written to %s (hosts.yml, group_vars/all/cloudflare.yml)" % inv in proc.stdout, proc.stdout[-3000:]
     (inv / "group_vars" / "all" / "local.yml").write_text(
         "cloudflare_certificate_dir: %s\n" % (tmp_path / "pki"))
     return inv, proc.stdout
@@ -147,14 +162,30 @@ def test_export_module_shape(emulator, run_module):
 
 
 def test_adopt_round_trip_load_balancer(emulator, tmp_path):
+    """The written YAML reads well (keys in the roles' order, no ttl: 1, TXT unquoted, localhost in hosts.yml)
+    and still converges with no change, also with --limit 'localhost,cloudflare_zone_hosts'."""
     seed(emulator)
     inv, out = adopt(emulator, tmp_path)
     assert "records=7" in out.replace("\n", " "), out[-2000:]
     exported = yaml.safe_load((inv / "group_vars" / "all" / "cloudflare.yml").read_text())
-    assert exported["cloudflare_zones"][0]["name"] == "example.org"
+    assert list(exported) == ["cloudflare_topology", "cloudflare_zones"]
+    zone = exported["cloudflare_zones"][0]
+    assert list(zone) == ["name", "records", "load_balancer_hostnames", "vars"]
+    assert zone["name"] == "example.org"
+    by = dict(((r["name"], r["type"]), r) for r in zone["records"])
+    assert by[("@", "TXT")]["content"] == "v=spf1 mx -all"
+    assert "ttl" not in by[("www", "CNAME")] and "ttl" not in by[("@", "TXT")] and "ttl" not in by[("@", "CAA")]
+    assert by[("@", "A")]["ttl"] == 3600 and by[("@", "MX")]["ttl"] == 300
+    assert list(by[("@", "MX")]) == ["name", "type", "content", "priority", "ttl"]
+    assert [(r["name"], r["type"]) for r in zone["records"]] == sorted((r["name"], r["type"]) for r in zone["records"])
+    hosts = yaml.safe_load((inv / "hosts.yml").read_text())
+    assert list(hosts["all"]) == ["hosts", "children"]
+    assert hosts["all"]["hosts"] == {"localhost": {"ansible_connection": "local",
+                                                   "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}
     emulator.clear_requests()
-    changed, out = converge(emulator, inv, "load_balancer.yml")
+    changed, out = converge(emulator, inv, "load_balancer.yml", "--limit", "localhost,cloudflare_zone_hosts")
     assert changed == 0, out[-5000:]
+    assert play_recap(out)["cloudflare-zone-example.org"]["ok"] > 10, out[-3000:]
     log = emulator.requests()
     assert log["writes"] == 0, log["by_route"]
     proc = playbook(emulator, inv, "drift.yml", "-e", "cloudflare_topology=load_balancer")
@@ -250,3 +281,72 @@ def test_export_settings_defaults_editable_and_transient(emulator, run_module, m
     assert settings["ssl"] == "full" and settings["browser_cache_ttl"] == 7200, settings  # the role's six stay
     assert result["unmanaged"] == ["zone setting development_mode is on: not exported (it turns itself off after "
                                    "three hours)"]
+
+
+def test_adopt_relative_dir_is_taken_from_the_current_directory(emulator, tmp_path):
+    """-e adopt_dir=inventory/adopted (as the README shows) is written where ansible-playbook was started, not in
+    the collection's playbooks directory; the default is inventory/adopted-<zones> there; without PWD a relative
+    adopt_dir is refused before anything is read."""
+    seed(emulator, load_balancer=False)
+    seed(emulator, load_balancer=False, zone="example.net")
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = playbook_in(emulator, work, work, "adopt.yml", "-e", "adopt_zones=example.org", "-e",
+                       "adopt_dir=inventory/adopted")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+    written = work / "inventory" / "adopted"
+    assert (written / "hosts.yml").is_file() and (written / "group_vars" / "all" / "cloudflare.yml").is_file()
+    assert "Written to %s (hosts.yml" % written in proc.stdout, proc.stdout[-3000:]
+    assert not os.path.exists(os.path.join(ROOT, "playbooks", "inventory", "adopted"))
+
+    proc = playbook_in(emulator, work, work, "adopt.yml", "-e", "adopt_zones=example.org,example.net")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+    default = work / "inventory" / "adopted-example.org_example.net"
+    assert (default / "hosts.yml").is_file(), proc.stdout[-3000:]
+    assert "Written to %s (hosts.yml" % default in proc.stdout, proc.stdout[-3000:]
+    assert not os.path.exists(os.path.join(ROOT, "playbooks", "inventory", "adopted-example.org_example.net"))
+
+    emulator.clear_requests()
+    proc = playbook_in(emulator, work, "", "adopt.yml", "-e", "adopt_zones=example.org", "-e", "adopt_dir=elsewhere")
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert "adopt_dir elsewhere is relative (or empty) and PWD is not set" in proc.stdout.replace("\n", " ")
+    assert "give an absolute path" in proc.stdout and not (work / "elsewhere").exists()
+    assert emulator.requests()["total"] == 0
+
+
+def test_adopt_refuses_an_existing_inventory_unless_forced(emulator, tmp_path):
+    """An inventory already at adopt_dir is not written over (nor is anything read); with adopt_force the two
+    files adopt writes are replaced, the old ones kept as backups, and the other files there are named."""
+    seed(emulator, load_balancer=False)
+    mine = tmp_path / "mine"
+    (mine / "group_vars").mkdir(parents=True)
+    (mine / "hosts.yml").write_text("all: {hosts: {w9-1: {}}}\n")
+    (mine / "group_vars" / "all.yml").write_text("cloudflare_zones: [{name: example.org}]\n")
+    emulator.clear_requests()
+    proc = playbook(emulator, None, "adopt.yml", "-e", "adopt_zones=example.org", "-e", "adopt_dir=%s" % mine)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    text = proc.stdout.replace("\n", " ")
+    assert "%s already exists and is not empty (it holds group_vars, hosts.yml): adopt.yml does not write over an " \
+           "inventory" % mine in text, proc.stdout[-3000:]
+    assert "-e adopt_force=true" in text
+    assert emulator.requests()["total"] == 0
+    assert (mine / "hosts.yml").read_text() == "all: {hosts: {w9-1: {}}}\n"
+    assert sorted(p.name for p in mine.rglob("*")) == ["all.yml", "group_vars", "hosts.yml"]
+
+    inv, out = adopt(emulator, tmp_path)
+    zid = api(emulator, "GET", "/zones?name=example.org")[0]["id"]
+    api(emulator, "PATCH", "/zones/%s/settings/security_level" % zid, {"value": "under_attack"})
+    (inv / "hosts.yml").write_text((inv / "hosts.yml").read_text() + "# edited by hand\n")
+    proc = playbook(emulator, None, "adopt.yml", "-e", "adopt_zones=example.org", "-e", "adopt_dir=%s" % inv)
+    assert proc.returncode != 0 and "already exists and is not empty" in proc.stdout, proc.stdout[-3000:]
+    proc = playbook(emulator, None, "adopt.yml", "-e", "adopt_zones=example.org", "-e", "adopt_dir=%s" % inv,
+                    "-e", "adopt_force=true")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+    exported = yaml.safe_load((inv / "group_vars" / "all" / "cloudflare.yml").read_text())
+    assert exported["cloudflare_zones"][0]["vars"]["proxy_zone_settings"]["security_level"] == "under_attack"
+    assert "# edited by hand" not in (inv / "hosts.yml").read_text()
+    backups = sorted(p.relative_to(inv).as_posix().split(".")[0] for p in inv.rglob("*~"))
+    assert backups == ["group_vars/all/cloudflare", "hosts"], list(inv.rglob("*"))
+    assert "# edited by hand" in [p for p in inv.glob("hosts.yml.*~")][0].read_text()
+    assert (inv / "group_vars" / "all" / "local.yml").is_file()
+    assert "also in that directory, and read with it: group_vars/all/local.yml" in proc.stdout.replace("\n", " ")
