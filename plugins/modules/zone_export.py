@@ -46,8 +46,8 @@ notes:
     C(browser_cache_ttl: 7200)), so that drift in them is seen. Not exported: settings the zone's plan does not
     let change (C(editable) false), settings M(websoft9.cloudflare.zone_settings) does not know, and
     C(development_mode), which turns itself off after three hours (listed in RV(unmanaged) when on)."
-  - Records omit C(ttl) when it is 1 (automatic), which is what M(websoft9.cloudflare.dns_records) makes for a new
-    record without C(ttl); it then does not compare the TTL of an unproxied record. A TXT record whose content
+  - Proxied records omit C(ttl) (Cloudflare keeps it at 1, automatic); unproxied ones keep it, V(1) included, so
+    that a TTL changed later is drift. A TXT record whose content
     is one quoted string without quotes or backslashes inside is exported unquoted (C(v=spf1 mx -all));
     M(websoft9.cloudflare.dns_records) compares TXT content by meaning, so it is the same record.
   - The proxy and load_balancer roles take one set of load balancer options per zone; when the zone's load
@@ -211,8 +211,8 @@ def export_record(rec, zone):
         out["content"] = plain_txt(rec.get("content")) if rec["type"] == "TXT" else rec.get("content")
     if rec.get("priority") is not None and rec["type"] in ("MX", "URI"):
         out["priority"] = rec["priority"]
-    if rec.get("ttl", 1) != 1:  # unset is automatic (1) for a new record, and not compared for an existing one
-        out["ttl"] = rec["ttl"]
+    if not rec.get("proxied"):  # a proxied record's TTL is always 1; an unproxied one's is managed, 1 included
+        out["ttl"] = rec.get("ttl", 1)
     if rec.get("proxiable") or rec.get("proxied"):
         out["proxied"] = bool(rec.get("proxied"))
     if rec.get("comment"):

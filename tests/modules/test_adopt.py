@@ -140,7 +140,8 @@ def test_export_module_shape(emulator, run_module):
     assert by[("www", "CNAME")]["proxied"] is True
     assert by[("shop", "AAAA")]["tags"] == ["team:shop"]
     assert by[("@", "TXT")]["content"] == "v=spf1 mx -all"  # one quoted string: unquoted (compared by meaning)
-    assert "ttl" not in by[("www", "CNAME")] and by[("@", "A")]["ttl"] == 3600  # ttl 1 (automatic) is left out
+    assert "ttl" not in by[("www", "CNAME")] and by[("@", "A")]["ttl"] == 3600  # a proxied record's ttl is always 1
+    assert by[("@", "TXT")]["ttl"] == 1  # unproxied: managed, automatic included
     assert out["proxy_zone_settings"]["ssl"] == "full"
     # the role's six first, then every other setting that is not at its default (here: the seed's)
     assert list(out["proxy_zone_settings"]) == ROLE_SETTINGS + sorted(EXTRA_SETTINGS)
@@ -162,7 +163,7 @@ def test_export_module_shape(emulator, run_module):
 
 
 def test_adopt_round_trip_load_balancer(emulator, tmp_path):
-    """The written YAML reads well (keys in the roles' order, no ttl: 1, TXT unquoted, localhost in hosts.yml)
+    """The written YAML reads well (keys in the roles' order, no ttl on proxied records, TXT unquoted, localhost in hosts.yml)
     and still converges with no change, also with --limit 'localhost,cloudflare_zone_hosts'."""
     seed(emulator)
     inv, out = adopt(emulator, tmp_path)
@@ -174,7 +175,7 @@ def test_adopt_round_trip_load_balancer(emulator, tmp_path):
     assert zone["name"] == "example.org"
     by = dict(((r["name"], r["type"]), r) for r in zone["records"])
     assert by[("@", "TXT")]["content"] == "v=spf1 mx -all"
-    assert "ttl" not in by[("www", "CNAME")] and "ttl" not in by[("@", "TXT")] and "ttl" not in by[("@", "CAA")]
+    assert "ttl" not in by[("www", "CNAME")] and by[("@", "TXT")]["ttl"] == 1 and by[("@", "CAA")]["ttl"] == 1
     assert by[("@", "A")]["ttl"] == 3600 and by[("@", "MX")]["ttl"] == 300
     assert list(by[("@", "MX")]) == ["name", "type", "content", "priority", "ttl"]
     assert [(r["name"], r["type"]) for r in zone["records"]] == sorted((r["name"], r["type"]) for r in zone["records"])
@@ -252,6 +253,12 @@ def test_adopt_two_zones_each_with_its_own_variables(emulator, tmp_path):
     proc = playbook(emulator, inv, "drift.yml")
     assert proc.returncode != 0, proc.stdout[-4000:]
     assert "drift in 2 of 2 zone(s): example.org (settings); example.net (settings)" in proc.stdout, proc.stdout[-4000:]
+
+    # an automatic TTL (1) is part of the export too: a TTL set behind the inventory's back is drift
+    txt = api(emulator, "GET", "/zones/%s/dns_records?type=TXT&name=example.org" % zid)[0]
+    api(emulator, "PATCH", "/zones/%s/dns_records/%s" % (zid, txt["id"]), {"ttl": 300})
+    proc = playbook(emulator, inv, "drift.yml")
+    assert "example.org (settings, records)" in proc.stdout, proc.stdout[-4000:]
 
 
 def test_export_settings_defaults_editable_and_transient(emulator, run_module, monkeypatch):
