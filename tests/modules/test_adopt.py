@@ -354,6 +354,6 @@ def test_adopt_refuses_an_existing_inventory_unless_forced(emulator, tmp_path):
     assert "# edited by hand" not in (inv / "hosts.yml").read_text()
     backups = sorted(p.relative_to(inv).as_posix().split(".")[0] for p in inv.rglob("*~"))
     assert backups == ["group_vars/all/cloudflare", "hosts"], list(inv.rglob("*"))
-    assert "# edited by hand" in [p for p in inv.glob("hosts.yml.*~")][0].read_text()
+    assert "# edited by hand" in list(inv.glob("hosts.yml.*~"))[0].read_text()
     assert (inv / "group_vars" / "all" / "local.yml").is_file()
     assert "also in that directory, and read with it: group_vars/all/local.yml" in proc.stdout.replace("\n", " ")

@@ -200,4 +200,3 @@ def test_drift_names_zones_it_could_not_check_and_each_zone_topology(emulator, i
     assert "example.net: Validating arguments against arg spec" in flat and "bogus" in flat
     assert sorted(report) == ["example.org"] and "load balancers" in report["example.org"], report
     assert "1 of 2 zone(s) could not be checked: example.net (" in flat
-

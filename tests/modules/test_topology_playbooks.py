@@ -316,8 +316,8 @@ def test_switch_from_load_balancer_to_proxy(emulator, inventory):
     lbs = result(emulator, "/zones/%s/load_balancers" % zid)
     assert [lb["name"] for lb in lbs] == ["app.example.org"]
     pool = lbs[0]["default_pools"][0]
-    emulator.api("POST", "/zones/%s/load_balancers" % zid, {"name": "shop.example.org", "default_pools": [pool],
-                                                           "fallback_pool": pool, "description": "by hand"})
+    by_hand = {"name": "shop.example.org", "default_pools": [pool], "fallback_pool": pool, "description": "by hand"}
+    emulator.api("POST", "/zones/%s/load_balancers" % zid, by_hand)
     emulator.clear_requests()
     proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", "drift.yml")])
     assert proc.returncode != 0 and "load balancers: 1 (delete app.example.org)" in proc.stdout, proc.stdout[-3000:]
