@@ -68,6 +68,7 @@ options:
       - File holding the private key (PEM). Read when it exists; otherwise a new key is generated and written
         there (RSA 2048 or ECDSA P-256, unencrypted PKCS#8) before anything is sent to Cloudflare.
       - Required unless O(csr) is given.
+      - Its directory must exist; in check mode a missing directory is not an error (the key would be written).
     type: path
   csr:
     description:
@@ -77,6 +78,7 @@ options:
   certificate_path:
     description:
       - File the certificate (PEM) is written to. When not set the certificate is only returned.
+      - Its directory must exist; in check mode a missing directory is not an error (the file would be written).
     type: path
   private_key_mode:
     description:
@@ -290,8 +292,8 @@ class OriginCACertificate(object):
                 if self.public is not None and public != self.public:
                     self.fail("csr: it was not made from the key in private_key_path %s" % path)
                 self.public = public
-            elif p["state"] == "present" and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-                self.fail("private_key_path: directory %s does not exist" % os.path.dirname(os.path.abspath(path)))
+            elif p["state"] == "present":
+                self.require_directory("private_key_path", path)
         cpath = p["certificate_path"]
         if cpath:
             if os.path.isdir(cpath):
@@ -305,8 +307,16 @@ class OriginCACertificate(object):
                 except (IOError, OSError, ValueError):
                     self.module.warn("certificate_path %s does not hold a readable certificate; it will be "
                                      "replaced" % cpath)
-            elif p["state"] == "present" and not os.path.isdir(os.path.dirname(os.path.abspath(cpath))):
-                self.fail("certificate_path: directory %s does not exist" % os.path.dirname(os.path.abspath(cpath)))
+            elif p["state"] == "present":
+                self.require_directory("certificate_path", cpath)
+
+    def require_directory(self, field, path):
+        """The file will be written, so its directory must exist. In check mode nothing is written, and the
+        directory is typically made by a task just before that check mode does not run either: a missing
+        directory is then just a file that would be written (changed, no request), not an error."""
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory) and not self.module.check_mode:
+            self.fail("%s: directory %s does not exist" % (field, directory))
 
     # --- reading ------------------------------------------------------------------------------------------------
     def zone_id(self):

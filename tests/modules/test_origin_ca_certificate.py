@@ -266,3 +266,38 @@ def test_unreadable_certificate_file_is_replaced_with_a_warning(emulator, run_mo
     again = run_module("origin_ca_certificate", args(tmp_path))
     assert again["changed"] is True and again["certificate"]["id"] == first["certificate"]["id"]
     assert (tmp_path / "site.pem").read_text() == first["certificate"]["certificate"]
+
+
+def test_check_mode_missing_directory_is_a_change_not_an_error(emulator, run_module, zone, tmp_path):
+    # A fresh controller: the directory is made by a task before this one, which check mode does not run.
+    new = tmp_path / "newpki"
+    result = run_module("origin_ca_certificate", args(new), check_mode=True, diff=True)
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert result["certificate"]["id"] is None
+    assert result["diff"]["before"] == {}
+    assert result["diff"]["after"]["hostnames"] == ["example.com", "*.example.com"]
+    assert emulator.requests()["writes"] == 0
+    assert not new.exists()
+
+
+def test_check_mode_missing_certificate_directory_with_existing_key(emulator, run_module, zone, tmp_path):
+    first = run_module("origin_ca_certificate", args(tmp_path))
+    emulator.clear_requests()
+    elsewhere = str(tmp_path / "newpki" / "site.pem")
+    result = run_module("origin_ca_certificate", args(tmp_path, certificate_path=elsewhere), check_mode=True, diff=True)
+    assert not result.get("failed"), result
+    assert result["changed"] is True  # the certificate file would be written; nothing issued
+    assert result["certificate"]["id"] == first["certificate"]["id"]
+    assert emulator.requests()["writes"] == 0
+    assert not (tmp_path / "newpki").exists()
+
+
+@pytest.mark.parametrize("field", ["private_key_path", "certificate_path"])
+def test_missing_directory_still_refused_in_a_normal_run(emulator, run_module, zone, tmp_path, field):
+    missing = tmp_path / "newpki"
+    result = run_module("origin_ca_certificate", args(tmp_path, **{field: str(missing / "site.file")}))
+    assert result["failed"] is True
+    assert "%s: directory %s does not exist" % (field, missing) in result["msg"]
+    assert emulator.requests()["total"] == 0
+    assert not missing.exists()
