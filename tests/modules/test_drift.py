@@ -200,3 +200,24 @@ def test_drift_names_zones_it_could_not_check_and_each_zone_topology(emulator, i
     assert "example.net: Validating arguments against arg spec" in flat and "bogus" in flat
     assert sorted(report) == ["example.org"] and "load balancers" in report["example.org"], report
     assert "1 of 2 zone(s) could not be checked: example.net (" in flat
+
+
+def test_drift_with_a_bad_token_names_every_zone_not_checked(emulator, inventory):
+    for topology in ("proxy", "tunnel"):
+        proc = playbook(inventory, "drift.yml", "-e", "cloudflare_topology=" + topology, "-e", "cloudflare_api_token=bad")
+        flat = " ".join(proc.stdout.split())
+        assert proc.returncode != 0, flat[-3000:]
+        assert "no zone could be checked (%s topology)" % topology in flat, flat[-3000:]
+        assert "NOT CHECKED: 2 zone(s) could not be checked" in flat
+        assert "2 of 2 zone(s) could not be checked: example.org (" in flat
+
+
+def test_drift_tunnels_that_cannot_be_read_are_reported(emulator, inventory):
+    extra = ("-e", "cloudflare_topology=tunnel")
+    converge(inventory, "site.yml", "--limit", "localhost,cloudflare_zone_hosts", *extra)
+    emulator.faults([{"kind": "error_before", "status": 403, "path": "cfd_tunnel"}])
+    proc = playbook(inventory, "drift.yml", *extra)
+    flat = " ".join(proc.stdout.split())
+    assert proc.returncode != 0, flat[-3000:]
+    assert "NOT CHECKED: 2 zone(s) could not be checked" in flat, flat[-3000:]
+    assert "example.org: tunnels: A tunnel per origin host and zone" in flat

@@ -196,7 +196,8 @@ cloudflare_certificate_dir: "{pki}"
 cloudflare_topology: load_balancer
 cloudflare_zones:
   - name: example.org
-    load_balancer_hostnames: [app.example.org]
+    load_balancer_hostnames: [app]
+    vars: {{proxy_certificate_dir: "{pki}/org"}}
   - name: example.net
     vars:
       cloudflare_topology: proxy
@@ -233,7 +234,10 @@ def test_site_zones_with_their_own_variables(emulator, inventory, tmp_path):
     expected = [("A", "10.232.0.12", True), ("AAAA", "2001:db8:12::1", True)]
     assert sorted((r["type"], r["content"], r["proxied"]) for r in app) == expected
     assert result(emulator, "/zones/%s/dns_records?name=app.example.org" % org) == []
-    assert (tmp_path / "pki" / "example.org.origin.pem").is_file()
+    assert (tmp_path / "pki" / "org" / "example.org.origin.pem").is_file()  # the zone's proxy_certificate_dir
+    # a relative load balancer hostname is made fully qualified, for the monitor's Host header too
+    monitors = result(emulator, "/accounts/%s/load_balancers/monitors" % emulator.account_id)
+    assert [m["header"]["Host"] for m in monitors] == [["app.example.org"]]
     assert not (tmp_path / "pki" / "example.net.origin.pem").exists()
 
     emulator.clear_requests()
@@ -249,7 +253,9 @@ def test_zones_are_checked_before_any_request(emulator, inventory, tmp_path):
         '  - {name: example.org, vars: {origin_firewall: false, proxy_zone: other.org, proxy_ssl_mod: full}}\n'
         '  - {name: "Example.org."}\n  - {records: []}\n'
         '  - {name: example.net, record: [], vars: {cloudflare_topology: tunnel}}\n'
-        '  - {name: example.com, records: {name: www}, vars: [proxy_ssl_mode]}\n' % (emulator.token, emulator.base_url))
+        '  - {name: example.com, records: {name: www}, vars: [proxy_ssl_mode]}\n'
+        '  - {name: example.info, vars: {proxy_records: [], load_balancer_hostnames: [www]}}\n'
+        % (emulator.token, emulator.base_url))
     emulator.clear_requests()
     proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", "proxy.yml")])
     assert proc.returncode != 0
@@ -263,7 +269,9 @@ def test_zones_are_checked_before_any_request(emulator, inventory, tmp_path):
                     "example.net: unknown key record (a zone takes name, zone_file, records, load_balancer_hostnames, vars)",
                     "example.net: vars.cloudflare_topology must be proxy or load_balancer (got tunnel)",
                     "example.com: records must be a list",
-                    "example.com: vars must be a mapping of role variables"):
+                    "example.com: vars must be a mapping of role variables",
+                    "example.info: vars.proxy_records is the zone's own key records (next to name)",
+                    "example.info: vars.load_balancer_hostnames is the zone's own key load_balancer_hostnames"):
         assert problem in out, (problem, out[-3000:])
     assert "non-empty list" not in out  # only what is wrong is said
     assert emulator.requests()["total"] == 0
@@ -280,7 +288,8 @@ def test_load_balancer_zone_without_pools_fails_before_any_write(emulator, inven
     (inventory / "group_vars" / "all.yml").write_text(
         'cloudflare_api_token: "%s"\ncloudflare_api_base_url: "%s"\ncloudflare_zones:\n'
         '  - {name: example.org, vars: {load_balancer_pools: [{group: nowhere}], load_balancer_fallback_pool: x}}\n'
-        '  - {name: example.net, vars: {load_balancer_pools: []}}\n' % (emulator.token, emulator.base_url))
+        '  - {name: example.net, vars: {load_balancer_pools: []}}\n'
+        '  - {name: example.com, load_balancer_hostnames: [app.example.net, www]}\n' % (emulator.token, emulator.base_url))
     emulator.clear_requests()
     proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", "load_balancer.yml")])
     assert proc.returncode != 0
@@ -290,6 +299,7 @@ def test_load_balancer_zone_without_pools_fails_before_any_write(emulator, inven
            "pools; load_balancer_fallback_pool x is not a pool of load_balancer_pools (example-org-nowhere)" in out, \
         out[-3000:]
     assert "websoft9.cloudflare.load_balancer (example.net): load_balancer_pools is empty" in out
+    assert "; load balancer hostname app.example.net is not in example.com (give app or app.example.com)" in out
     assert emulator.requests()["total"] == 0
 
 
@@ -320,7 +330,8 @@ def test_switch_from_load_balancer_to_proxy(emulator, inventory):
     emulator.api("POST", "/zones/%s/load_balancers" % zid, by_hand)
     emulator.clear_requests()
     proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", "drift.yml")])
-    assert proc.returncode != 0 and "load balancers: 1 (delete app.example.org)" in proc.stdout, proc.stdout[-3000:]
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert "load balancers: 2 (delete app.example.org, hides its app record: shop.example.org)" in proc.stdout
     assert emulator.requests()["writes"] == 0
 
     changed, out = run(inventory, "proxy.yml")
@@ -335,3 +346,39 @@ def test_switch_from_load_balancer_to_proxy(emulator, inventory):
     changed, out = run(inventory, "proxy.yml")
     assert changed == 0, out[-3000:]
     assert emulator.requests()["writes"] == 0
+    # the kept one still hides app records: drift says so
+    proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", "drift.yml")])
+    assert proc.returncode != 0 and "load balancers: 1 (hides its app record: shop.example.org)" in proc.stdout, \
+        proc.stdout[-3000:]
+
+
+def test_origins_need_their_zone_prepared_in_the_same_run(emulator, inventory):
+    """site.yml --limit without the controller hosts: the origin would get no certificate, so it stops, saying why
+    (before connecting to the origin)."""
+    proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", "site.yml"), "--limit", "localhost,w9-eu-1"])
+    assert proc.returncode != 0
+    out = " ".join(proc.stdout.split())
+    assert "w9-eu-1 is in zone example.org (cloudflare_origin_zone, else the first of cloudflare_zones), but its zone " \
+           "and certificate were not prepared in this run" in out, out[-3000:]
+    assert "UNREACHABLE" not in proc.stdout
+    proc = ansible_playbook(["-i", inventory, os.path.join(ROOT, "playbooks", "site.yml"), "--limit",
+                             "localhost,cloudflare_zone_hosts,w9-eu-1", "-e", "cloudflare_origin_zone=exmaple.org"])
+    assert "but no zone of cloudflare_zones has that name" in " ".join(proc.stdout.split())
+
+
+def test_tunnel_zone_names_are_normalised(emulator, inventory):
+    (inventory / "group_vars" / "all.yml").write_text(
+        'cloudflare_api_token: "%s"\ncloudflare_api_base_url: "%s"\ncloudflare_zones: [{name: " Example.ORG. "}]\n'
+        % (emulator.token, emulator.base_url))
+    changed, out = run(inventory, "tunnel.yml", "--limit", "localhost")
+    tunnels = sorted(t["name"] for t in result(emulator, "/accounts/%s/cfd_tunnel?is_deleted=false" % emulator.account_id))
+    assert tunnels == ["example-org-w9-eu-1", "example-org-w9-eu-2", "example-org-w9-us-1"]
+
+
+def test_proxy_role_goes_on_without_load_balancer_read(emulator, inventory):
+    """A token that cannot read load balancers (HTTP 403): the proxy topology still converges, and says why it did
+    not look for load balancers at app domains."""
+    emulator.faults([{"kind": "error_before", "status": 403, "method": "GET", "path": "/load_balancers$"}])
+    changed, out = run(inventory, "proxy.yml")
+    assert changed > 0
+    assert "The API token cannot read the load balancers of example.org (HTTP 403)" in " ".join(out.split())
