@@ -148,8 +148,11 @@ def test_load_balancer_playbook_twice(emulator, inventory):
     assert lb["proxied"] is True and lb["steering_policy"] == "geo" and lb["session_affinity"] == "cookie"
     assert lb["country_pools"] == {"DE": [eu, us], "FR": [eu, us], "US": [us, eu]}
     assert lb["region_pools"]["ENAM"] == [us, eu]
-    # no app records in this topology (the load balancer answers for app.example.org)
+    # no record for app.example.org (its load balancer answers), but the app domains without one keep theirs
     assert result(emulator, "/zones/%s/dns_records?name=app.example.org" % zid) == []
+    for name, address in (("shop", "10.232.0.10"), ("blog", "10.232.0.11"), ("site", "10.232.0.12")):
+        records = result(emulator, "/zones/%s/dns_records?name=%s.example.org&type=A" % (zid, name))
+        assert [(r["content"], r["proxied"]) for r in records] == [(address, True)], name
     assert emulator.control("POST", "/lb/steer", {"hostname": "app.example.org", "country": "US"})["pool"] == us
     assert emulator.control("POST", "/lb/steer", {"hostname": "app.example.org", "country": "DE"})["pool"] == eu
 
