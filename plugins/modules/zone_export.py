@@ -133,6 +133,12 @@ from ansible_collections.websoft9.cloudflare.plugins.module_utils.client import 
     CloudflareClient,
     cloudflare_argument_spec,
 )
+from ansible_collections.websoft9.cloudflare.plugins.module_utils.dns_types import (
+    relative_name,
+    txt_content,
+    txt_value,
+)
+from ansible_collections.websoft9.cloudflare.plugins.module_utils.normalise import hostname
 from ansible_collections.websoft9.cloudflare.plugins.module_utils.rulesets import (
     RULE_KEYS,
     canonical_rule,
@@ -182,29 +188,17 @@ MONITOR_VARS = (("type", "type"), ("method", "method"), ("path", "path"), ("port
                 ("follow_redirects", "follow_redirects"))
 
 
-def relative(name, zone):
-    name = (name or "").rstrip(".").lower()
-    if name == zone:
-        return "@"
-    if name.endswith("." + zone):
-        return name[:-len(zone) - 1]
-    return name
-
-
-TXT_ONE_STRING = re.compile(r'^"([^"\\]*)"$')
-
-
 def plain_txt(content):
-    """TXT content that is one quoted string with no quote or backslash inside, unquoted (dns_records compares
-    TXT by meaning, so v=spf1 mx -all is the same record as "v=spf1 mx -all"); other content as it is."""
-    match = TXT_ONE_STRING.match(content or "")
-    if match and match.group(1) and len(match.group(1).encode("utf-8")) <= 255:
-        return match.group(1)
+    """TXT content written as one plain value when that is the same record (dns_records compares TXT by meaning:
+    v=spf1 mx -all is "v=spf1 mx -all"); other content as it is."""
+    value = txt_value(content or "")
+    if value and not value.lstrip().startswith('"') and txt_content(value) == content:
+        return value
     return content
 
 
 def export_record(rec, zone):
-    out = {"name": relative(rec.get("name"), zone), "type": rec["type"]}
+    out = {"name": relative_name(hostname(rec.get("name") or ""), zone), "type": rec["type"]}
     if rec.get("data") and rec["type"] not in ("A", "AAAA", "CNAME", "TXT", "MX", "NS", "PTR"):
         out["data"] = rec["data"]
     else:
